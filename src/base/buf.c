@@ -68,6 +68,12 @@ static int grow(struct lwbs_buf *b, size_t n)
 
 uint8_t *lwbs_buf_reserve(struct lwbs_buf *b, size_t n)
 {
+	if (n == 0) {
+		/* Never compute a pointer from NULL: make sure storage exists. */
+		if (b->err || (!b->data && grow(b, 1) != 0))
+			return NULL;
+		return b->data + b->len;
+	}
 	if (grow(b, n) != 0)
 		return NULL;
 	uint8_t *p = b->data + b->len;
