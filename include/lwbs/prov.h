@@ -240,7 +240,15 @@ struct lwbs_prov {
 	char *pool; /* unaligned string pool inside the arena */
 	size_t pool_left;
 	bool finished, failed;
+	/* Set by the caller before loading (lwbsctl provision): a secret
+	 * written as the plain word `redacted` (what `lwbsctl provision export`
+	 * writes without --show-secrets) loads as lwbs_prov_redacted instead of
+	 * being refused. */
+	bool allow_redacted;
 };
+
+/* The bytes a redacted secret points to (compare the pointer). */
+extern const uint8_t lwbs_prov_redacted[8];
 
 /* Caller owns the result (lwbs_prov_destroy); NULL on allocation failure. */
 struct lwbs_prov *lwbs_prov_create(void);
@@ -275,6 +283,10 @@ int lwbs_prov_build_plan(struct lwbs_prov *p, const struct lwbs_prov_profile *pr
  * lwbs_prov_finish(); no allocation. */
 const struct lwbs_prov_device *lwbs_prov_find(const struct lwbs_prov *p, enum lwbs_ident_kind k,
 					       const char *value, size_t len);
+
+/* Bytes of memory p holds (arena, device array, index, secret list): for
+ * logs and metrics. */
+size_t lwbs_prov_memory(const struct lwbs_prov *p);
 
 /* Internal to src/store (shared between its files). */
 int lwbs_prov_keep_secret(struct lwbs_prov *p, void *ptr, size_t len);
