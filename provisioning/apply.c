@@ -1,0 +1,596 @@
+/* lwbs provisioning — `lwbsctl provision validate|diff|apply`.
+ *
+ * apply, in one transaction (all or nothing):
+ *   1. profiles: canonical documents compared with the stored digests;
+ *   2. devices: every endpoint is COPYed into a temporary table and the
+ *      stored digests of those that exist come back (COPY TO), compared
+ *      in C (lwbs_provision_compare);
+ *   3. only new and changed rows are COPYed (documents, identities,
+ *      secrets) and written set-based: INSERT .. ON CONFLICT, DELETE;
+ *   4. --prune BATCH deletes the batch's devices that were not given.
+ * An unchanged set of files therefore writes nothing. diff stops after 2
+ * (and counts 4) and rolls back. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwbs/provision.h"
+#include "pv.h"
+
+#define PV_LOCK "SELECT pg_advisory_xact_lock(7307251)"
+
+enum { ST_SAME = 0, ST_NEW, ST_CHANGED };
+
+struct dev_hash {
+	uint8_t hash[LWBS_PROVISION_HASH_LEN];
+	uint8_t hash_redacted[LWBS_PROVISION_HASH_LEN];
+	bool has_redacted;
+	uint8_t state;
+};
+
+struct run {
+	PGconn *c;
+	struct lwbs_prov *p;
+	bool dry;
+	const char *prune;
+	size_t show; /* names listed per category */
+	uint8_t *pstate;
+	struct dev_hash *dh;
+	size_t n_pnew, n_pchanged, n_new, n_changed, n_pruned;
+	PGresult *pruned; /* endpoints removed (or, dry, to be removed) */
+};
+
+static int hexnib(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* "\\x<64 hex>" (bytea text output) or 64 hex digits into out. */
+static bool parse_hash(const char *s, size_t n, uint8_t *out)
+{
+	if (n >= 2 && s[0] == '\\' && s[1] == 'x') {
+		s += 2;
+		n -= 2;
+	}
+	if (n != 2 * LWBS_PROVISION_HASH_LEN)
+		return false;
+	for (size_t i = 0; i < LWBS_PROVISION_HASH_LEN; i++) {
+		int h = hexnib(s[2 * i]), l = hexnib(s[2 * i + 1]);
+		if (h < 0 || l < 0)
+			return false;
+		out[i] = (uint8_t)(h << 4 | l);
+	}
+	return true;
+}
+
+/* ---------- profiles ---------- */
+
+static int stage_profiles(struct run *r)
+{
+	struct lwbs_provision_doc d;
+	struct lwbs_buf pb, sb;
+	PGresult *res;
+	int rc = -1;
+
+	if (pv_query(r->c, "profiles", "SELECT name, hash, hash_redacted FROM profiles", 0, NULL, &res))
+		return -1;
+	r->pstate = calloc(r->p->n_profiles + 1, 1);
+	lwbs_provision_doc_init(&d);
+	lwbs_buf_init(&pb, 0);
+	lwbs_buf_init(&sb, 0);
+	if (!r->pstate)
+		goto out;
+	for (size_t i = 0; i < r->p->n_profiles; i++) {
+		const struct lwbs_prov_profile *pr = r->p->profiles[i];
+		uint8_t h[LWBS_PROVISION_HASH_LEN], hr[LWBS_PROVISION_HASH_LEN];
+		int row = -1;
+
+		if (lwbs_provision_profile_doc(pr, &d)) {
+			fprintf(stderr, "lwbsctl: profile %s: cannot serialise\n", pr->name);
+			goto out;
+		}
+		for (int k = 0; k < PQntuples(res); k++)
+			if (!strcmp(PQgetvalue(res, k, 0), pr->name))
+				row = k;
+		if (row < 0) {
+			r->pstate[i] = ST_NEW;
+			r->n_pnew++;
+		} else {
+			bool hn = PQgetisnull(res, row, 1);
+			const char *hv = PQgetvalue(res, row, 1), *hrv = PQgetvalue(res, row, 2);
+			bool ok_h = !hn && parse_hash(hv, strlen(hv), h);
+			bool ok_hr = parse_hash(hrv, strlen(hrv), hr);
+			if (lwbs_provision_compare(&d, ok_h ? h : NULL, ok_hr ? hr : NULL) == LWBS_PROVISION_SAME)
+				continue;
+			r->pstate[i] = ST_CHANGED;
+			r->n_pchanged++;
+		}
+		pv_copy_text(&pb, pr->name, strlen(pr->name));
+		lwbs_buf_putc(&pb, '\t');
+		pv_copy_text(&pb, d.json.data, d.json.len);
+		lwbs_buf_putc(&pb, '\t');
+		if (d.has_redacted)
+			lwbs_buf_puts(&pb, "\\N");
+		else
+			pv_copy_bytea(&pb, d.hash, sizeof(d.hash));
+		lwbs_buf_putc(&pb, '\t');
+		pv_copy_bytea(&pb, d.hash_redacted, sizeof(d.hash_redacted));
+		lwbs_buf_putc(&pb, '\n');
+		for (size_t k = 0; k < d.n_secrets; k++) {
+			const struct lwbs_provision_secret *s = &d.secrets[k];
+			pv_copy_text(&sb, pr->name, strlen(pr->name));
+			lwbs_buf_printf(&sb, "\t%s\t", s->path);
+			if (s->redacted)
+				lwbs_buf_puts(&sb, "\\N");
+			else
+				pv_copy_bytea(&sb, s->ptr, s->len);
+			lwbs_buf_puts(&sb, s->text ? "\tt\n" : "\tf\n");
+		}
+	}
+	if (lwbs_buf_err(&pb) || lwbs_buf_err(&sb)) {
+		fprintf(stderr, "lwbsctl: out of memory\n");
+		goto out;
+	}
+	if (pv_exec(r->c, "stage",
+		    "CREATE TEMP TABLE stage_p (name text, doc jsonb, hash bytea, hash_redacted bytea) ON COMMIT DROP;"
+		    "CREATE TEMP TABLE stage_ps (name text, path text[], secret bytea, is_text boolean) ON COMMIT DROP") ||
+	    pv_copy_in(r->c, "profiles", "COPY stage_p FROM STDIN", &pb) ||
+	    pv_copy_in(r->c, "profile secrets", "COPY stage_ps FROM STDIN", &sb))
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	lwbs_buf_finish(&pb);
+	explicit_bzero(sb.data, sb.cap);
+	lwbs_buf_finish(&sb);
+	lwbs_provision_doc_finish(&d);
+	return rc;
+}
+
+/* ---------- devices: which changed ---------- */
+
+/* Unescapes a COPY text field in place; returns its length. */
+static size_t copy_unescape(char *s, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\' || i + 1 == n) {
+			s[o++] = s[i];
+			continue;
+		}
+		char c = s[++i];
+		s[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c == 'b' ? '\b' : c == 'f' ? '\f'
+			 : c == 'v' ? '\v' : c;
+	}
+	return o;
+}
+
+static int classify_devices(struct run *r)
+{
+	struct lwbs_provision_doc d;
+	struct lwbs_buf kb;
+	struct pv_progress pg;
+	PGresult *res;
+	char *line;
+	int n, rc = -1;
+
+	r->dh = calloc(r->p->n_devices + 1, sizeof(*r->dh));
+	if (!r->dh)
+		return -1;
+	lwbs_provision_doc_init(&d);
+	lwbs_buf_init(&kb, SIZE_MAX / 2);
+	pv_progress_start(&pg, "comparing", r->p->n_devices);
+	for (size_t i = 0; i < r->p->n_devices; i++) {
+		const struct lwbs_prov_device *dv = &r->p->devices[i];
+		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
+		if (lwbs_provision_device_doc(dv, &d)) {
+			fprintf(stderr, "lwbsctl: device %s: cannot serialise\n", ep);
+			goto out;
+		}
+		memcpy(r->dh[i].hash, d.hash, sizeof(d.hash));
+		memcpy(r->dh[i].hash_redacted, d.hash_redacted, sizeof(d.hash_redacted));
+		r->dh[i].has_redacted = d.has_redacted;
+		r->dh[i].state = ST_NEW;
+		pv_copy_text(&kb, ep, strlen(ep));
+		lwbs_buf_putc(&kb, '\n');
+		if (!(i & 4095))
+			pv_progress_set(&pg, i / 2);
+	}
+	if (lwbs_buf_err(&kb))
+		goto out;
+	if (pv_exec(r->c, "stage", "CREATE TEMP TABLE stage_k (endpoint text) ON COMMIT DROP") ||
+	    pv_copy_in(r->c, "endpoints", "COPY stage_k FROM STDIN", &kb) ||
+	    pv_exec(r->c, "stage", "ANALYZE stage_k"))
+		goto out;
+	res = PQexec(r->c, "COPY (SELECT d.endpoint, encode(d.hash, 'hex'), encode(d.hash_redacted, 'hex') FROM devices d "
+			   "JOIN stage_k k ON k.endpoint = d.endpoint) TO STDOUT");
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		fprintf(stderr, "lwbsctl: stored devices: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	size_t seen = 0;
+	while ((n = PQgetCopyData(r->c, &line, 0)) > 0) {
+		char *t1 = memchr(line, '\t', (size_t)n), *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(line + n - t1 - 1)) : NULL;
+		uint8_t h[LWBS_PROVISION_HASH_LEN], hr[LWBS_PROVISION_HASH_LEN];
+		const struct lwbs_prov_device *dv;
+		if (!t1 || !t2) {
+			PQfreemem(line);
+			continue;
+		}
+		size_t el = copy_unescape(line, (size_t)(t1 - line));
+		size_t hl = (size_t)(t2 - t1 - 1), hrl = (size_t)(line + n - t2 - 1);
+		if (hrl && line[n - 1] == '\n')
+			hrl--;
+		bool ok_h = parse_hash(t1 + 1, hl, h), ok_hr = parse_hash(t2 + 1, hrl, hr);
+		dv = lwbs_prov_find(r->p, LWBS_IDENT_ENDPOINT, line, el);
+		if (dv) {
+			size_t i = (size_t)(dv - r->p->devices);
+			struct lwbs_provision_doc probe = {.has_redacted = r->dh[i].has_redacted};
+			memcpy(probe.hash, r->dh[i].hash, sizeof(probe.hash));
+			memcpy(probe.hash_redacted, r->dh[i].hash_redacted, sizeof(probe.hash_redacted));
+			r->dh[i].state = lwbs_provision_compare(&probe, ok_h ? h : NULL, ok_hr ? hr : NULL) ==
+							 LWBS_PROVISION_SAME
+						 ? ST_SAME
+						 : ST_CHANGED;
+		}
+		PQfreemem(line);
+		if (!(++seen & 4095))
+			pv_progress_set(&pg, r->p->n_devices / 2 + seen / 2);
+	}
+	while ((res = PQgetResult(r->c))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "lwbsctl: stored devices: %s", PQresultErrorMessage(res));
+			PQclear(res);
+			goto out;
+		}
+		PQclear(res);
+	}
+	for (size_t i = 0; i < r->p->n_devices; i++) {
+		r->n_new += r->dh[i].state == ST_NEW;
+		r->n_changed += r->dh[i].state == ST_CHANGED;
+	}
+	pv_progress_end(&pg);
+	rc = 0;
+out:
+	lwbs_buf_finish(&kb);
+	lwbs_provision_doc_finish(&d);
+	return rc;
+}
+
+/* ---------- devices: write ---------- */
+
+static int stage_devices(struct run *r)
+{
+	struct lwbs_provision_doc d;
+	struct lwbs_buf db, ib, sb;
+	struct pv_progress pg;
+	int rc = -1;
+
+	lwbs_provision_doc_init(&d);
+	lwbs_buf_init(&db, SIZE_MAX / 2);
+	lwbs_buf_init(&ib, SIZE_MAX / 2);
+	lwbs_buf_init(&sb, SIZE_MAX / 2);
+	pv_progress_start(&pg, "staging", r->n_new + r->n_changed);
+	size_t done = 0;
+	for (size_t i = 0; i < r->p->n_devices; i++) {
+		const struct lwbs_prov_device *dv = &r->p->devices[i];
+		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
+		size_t el = strlen(ep);
+		if (r->dh[i].state == ST_SAME)
+			continue;
+		if (lwbs_provision_device_doc(dv, &d))
+			goto out;
+		pv_copy_text(&db, ep, el);
+		lwbs_buf_putc(&db, '\t');
+		pv_copy_text(&db, dv->profile_name, strlen(dv->profile_name));
+		lwbs_buf_putc(&db, '\t');
+		if (dv->batch)
+			pv_copy_text(&db, dv->batch, strlen(dv->batch));
+		else
+			lwbs_buf_puts(&db, "\\N");
+		lwbs_buf_putc(&db, '\t');
+		pv_copy_text(&db, d.json.data, d.json.len);
+		lwbs_buf_putc(&db, '\t');
+		if (d.has_redacted)
+			lwbs_buf_puts(&db, "\\N");
+		else
+			pv_copy_bytea(&db, d.hash, sizeof(d.hash));
+		lwbs_buf_putc(&db, '\t');
+		pv_copy_bytea(&db, d.hash_redacted, sizeof(d.hash_redacted));
+		lwbs_buf_puts(&db, r->dh[i].state == ST_CHANGED ? "\tt\n" : "\tf\n");
+		for (int k = LWBS_IDENT_IMSI; k < LWBS_IDENT_COUNT; k++) {
+			const char *v = dv->ident[k], *key;
+			if (!v)
+				continue;
+			size_t kl = lwbs_provision_ident_key((enum lwbs_ident_kind)k, v, &key);
+			pv_copy_text(&ib, ep, el);
+			lwbs_buf_printf(&ib, "\t%s\t", lwbs_provision_ident_sql((enum lwbs_ident_kind)k));
+			pv_copy_text(&ib, v, strlen(v));
+			lwbs_buf_putc(&ib, '\t');
+			pv_copy_text(&ib, key, kl);
+			lwbs_buf_putc(&ib, '\n');
+		}
+		for (size_t k = 0; k < d.n_secrets; k++) {
+			const struct lwbs_provision_secret *s = &d.secrets[k];
+			pv_copy_text(&sb, ep, el);
+			lwbs_buf_printf(&sb, "\t%s\t", s->path);
+			if (s->redacted)
+				lwbs_buf_puts(&sb, "\\N");
+			else
+				pv_copy_bytea(&sb, s->ptr, s->len);
+			lwbs_buf_puts(&sb, s->text ? "\tt\n" : "\tf\n");
+		}
+		if (!(++done & 4095))
+			pv_progress_set(&pg, done);
+	}
+	pv_progress_end(&pg);
+	if (lwbs_buf_err(&db) || lwbs_buf_err(&ib) || lwbs_buf_err(&sb)) {
+		fprintf(stderr, "lwbsctl: out of memory\n");
+		goto out;
+	}
+	if (pv_exec(r->c, "stage",
+		    "CREATE TEMP TABLE stage_d (endpoint text, profile text, batch text, doc jsonb, hash bytea,"
+		    " hash_redacted bytea, existed boolean) ON COMMIT DROP;"
+		    "CREATE TEMP TABLE stage_i (endpoint text, kind text, value text, key text) ON COMMIT DROP;"
+		    "CREATE TEMP TABLE stage_c (endpoint text, path text[], secret bytea, is_text boolean) ON COMMIT DROP") ||
+	    pv_copy_in(r->c, "devices", "COPY stage_d FROM STDIN", &db) ||
+	    pv_copy_in(r->c, "identities", "COPY stage_i FROM STDIN", &ib) ||
+	    pv_copy_in(r->c, "device secrets", "COPY stage_c FROM STDIN", &sb) ||
+	    pv_exec(r->c, "stage", "ANALYZE stage_d; ANALYZE stage_i; ANALYZE stage_c"))
+		goto out;
+	rc = 0;
+out:
+	lwbs_buf_finish(&db);
+	lwbs_buf_finish(&ib);
+	explicit_bzero(sb.data, sb.cap);
+	lwbs_buf_finish(&sb);
+	lwbs_provision_doc_finish(&d);
+	return rc;
+}
+
+/* A secret given as "redacted" must already be stored at the same path. */
+static int check_redacted(struct run *r)
+{
+	PGresult *res;
+	int bad;
+
+	if (pv_query(r->c, "redacted secrets",
+		     "(SELECT 'device ' || s.endpoint, array_to_string(s.path, '.') FROM stage_c s "
+		     " LEFT JOIN devices d ON d.endpoint = s.endpoint "
+		     " LEFT JOIN device_credentials c ON c.device_id = d.id AND c.path = s.path "
+		     " WHERE s.secret IS NULL AND c.device_id IS NULL LIMIT 1) UNION ALL "
+		     "(SELECT 'profile ' || s.name, array_to_string(s.path, '.') FROM stage_ps s "
+		     " LEFT JOIN profiles p ON p.name = s.name "
+		     " LEFT JOIN profile_secrets c ON c.profile_id = p.id AND c.path = s.path "
+		     " WHERE s.secret IS NULL AND c.profile_id IS NULL LIMIT 1)",
+		     0, NULL, &res))
+		return -1;
+	bad = PQntuples(res);
+	if (bad)
+		fprintf(stderr, "lwbsctl: %s: %s is \"redacted\" but no secret is stored for it: give the value\n",
+			PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return bad ? -1 : 0;
+}
+
+static const char *const write_sql[][2] = {
+	{"profiles",
+	 "INSERT INTO profiles (name, doc, hash, hash_redacted) SELECT name, doc, hash, hash_redacted FROM stage_p "
+	 "ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc, hash = EXCLUDED.hash, "
+	 "hash_redacted = EXCLUDED.hash_redacted, updated_at = now()"},
+	{"profile servers",
+	 "DELETE FROM profile_servers x USING stage_p s, profiles p WHERE p.name = s.name AND x.profile_id = p.id"},
+	{"profile servers",
+	 "INSERT INTO profile_servers (profile_id, ssid, uri, security) "
+	 "SELECT p.id, (e->>'ssid')::integer, e->>'uri', e->>'security' FROM stage_p s "
+	 "JOIN profiles p ON p.name = s.name, jsonb_array_elements(s.doc->'servers') e"},
+	{"profile secrets",
+	 "DELETE FROM profile_secrets x USING stage_p s, profiles p WHERE p.name = s.name AND x.profile_id = p.id "
+	 "AND NOT EXISTS (SELECT 1 FROM stage_ps t WHERE t.name = s.name AND t.path = x.path)"},
+	{"profile secrets",
+	 "INSERT INTO profile_secrets (profile_id, path, secret, is_text) "
+	 "SELECT p.id, t.path, t.secret, t.is_text FROM stage_ps t JOIN profiles p ON p.name = t.name "
+	 "WHERE t.secret IS NOT NULL "
+	 "ON CONFLICT (profile_id, path) DO UPDATE SET secret = EXCLUDED.secret, is_text = EXCLUDED.is_text"},
+	{"devices",
+	 "INSERT INTO devices (endpoint, profile_id, batch, overrides, hash, hash_redacted) "
+	 "SELECT s.endpoint, p.id, s.batch, s.doc->'overrides', s.hash, s.hash_redacted FROM stage_d s "
+	 "JOIN profiles p ON p.name = s.profile "
+	 "ON CONFLICT (endpoint) DO UPDATE SET profile_id = EXCLUDED.profile_id, batch = EXCLUDED.batch, "
+	 "overrides = EXCLUDED.overrides, hash = EXCLUDED.hash, hash_redacted = EXCLUDED.hash_redacted, "
+	 "updated_at = now()"},
+	{"identities",
+	 "DELETE FROM device_identities x USING stage_d s, devices d "
+	 "WHERE s.existed AND d.endpoint = s.endpoint AND x.device_id = d.id"},
+	{"identities",
+	 "INSERT INTO device_identities (device_id, kind, value, key) "
+	 "SELECT d.id, s.kind, s.value, s.key FROM stage_i s JOIN devices d ON d.endpoint = s.endpoint"},
+	{"device secrets",
+	 "DELETE FROM device_credentials x USING stage_d s, devices d "
+	 "WHERE s.existed AND d.endpoint = s.endpoint AND x.device_id = d.id "
+	 "AND NOT EXISTS (SELECT 1 FROM stage_c t WHERE t.endpoint = s.endpoint AND t.path = x.path)"},
+	{"device secrets",
+	 "INSERT INTO device_credentials (device_id, path, secret, is_text) "
+	 "SELECT d.id, t.path, t.secret, t.is_text FROM stage_c t JOIN devices d ON d.endpoint = t.endpoint "
+	 "WHERE t.secret IS NOT NULL "
+	 "ON CONFLICT (device_id, path) DO UPDATE SET secret = EXCLUDED.secret, is_text = EXCLUDED.is_text"},
+};
+
+static int prune(struct run *r)
+{
+	const char *params[1] = {r->prune};
+	const char *sql = r->dry ? "SELECT d.endpoint FROM devices d WHERE d.batch = $1 AND NOT EXISTS "
+				   "(SELECT 1 FROM stage_k k WHERE k.endpoint = d.endpoint) ORDER BY 1"
+				 : "DELETE FROM devices d WHERE d.batch = $1 AND NOT EXISTS "
+				   "(SELECT 1 FROM stage_k k WHERE k.endpoint = d.endpoint) RETURNING d.endpoint";
+
+	if (pv_query(r->c, "prune", sql, 1, params, &r->pruned))
+		return -1;
+	r->n_pruned = (size_t)PQntuples(r->pruned);
+	return 0;
+}
+
+static void list_names(const struct run *r, const char *what, uint8_t state)
+{
+	size_t n = 0, total = state == ST_NEW ? r->n_new : r->n_changed;
+
+	if (!total)
+		return;
+	printf("%s devices:", what);
+	for (size_t i = 0; i < r->p->n_devices && n < r->show; i++)
+		if (r->dh[i].state == state) {
+			printf(" %s", r->p->devices[i].ident[LWBS_IDENT_ENDPOINT]);
+			n++;
+		}
+	if (total > n)
+		printf(" ... and %zu more", total - n);
+	printf("\n");
+}
+
+static void report(const struct run *r)
+{
+	size_t np = r->p->n_profiles;
+
+	printf("profiles: %zu new, %zu changed, %zu unchanged\n", r->n_pnew, r->n_pchanged,
+	       np - r->n_pnew - r->n_pchanged);
+	for (size_t i = 0; i < np; i++)
+		if (r->pstate[i])
+			printf("%s profile: %s\n", r->pstate[i] == ST_NEW ? "new" : "changed", r->p->profiles[i]->name);
+	printf("devices: %zu new, %zu changed, %zu unchanged, %zu removed\n", r->n_new, r->n_changed,
+	       r->p->n_devices - r->n_new - r->n_changed, r->n_pruned);
+	list_names(r, "new", ST_NEW);
+	list_names(r, "changed", ST_CHANGED);
+	if (r->n_pruned) {
+		size_t n = r->n_pruned < r->show ? r->n_pruned : r->show;
+		printf("removed devices:");
+		for (size_t i = 0; i < n; i++)
+			printf(" %s", PQgetvalue(r->pruned, (int)i, 0));
+		if (r->n_pruned > n)
+			printf(" ... and %zu more", r->n_pruned - n);
+		printf("\n");
+	}
+}
+
+static int run_apply(struct run *r)
+{
+	PGresult *res;
+
+	if (pv_exec(r->c, "begin", "BEGIN") || pv_exec(r->c, "lock", PV_LOCK))
+		return -1;
+	if (pv_query(r->c, "schema", "SELECT to_regclass('devices') IS NOT NULL", 0, NULL, &res))
+		goto fail;
+	if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		PQclear(res);
+		fprintf(stderr, "lwbsctl: the database has no lwbs schema: run 'lwbsctl db migrate' first\n");
+		goto fail;
+	}
+	PQclear(res);
+	if (stage_profiles(r) || classify_devices(r) || (r->prune && r->dry && prune(r)))
+		goto fail;
+	if (r->dry) {
+		report(r);
+		printf("dry run: nothing written\n");
+		pv_rollback(r->c);
+		return 0;
+	}
+	if (stage_devices(r) || check_redacted(r))
+		goto fail;
+	for (size_t i = 0; i < sizeof(write_sql) / sizeof(write_sql[0]); i++)
+		if (pv_exec(r->c, write_sql[i][0], write_sql[i][1]))
+			goto fail;
+	if (r->prune && prune(r))
+		goto fail;
+	if (pv_exec(r->c, "commit", "COMMIT"))
+		goto fail_quiet;
+	report(r);
+	printf("applied\n");
+	return 0;
+fail:
+	pv_rollback(r->c);
+fail_quiet:
+	fprintf(stderr, "lwbsctl: nothing applied\n");
+	return -1;
+}
+
+/* ---------- commands ---------- */
+
+static const struct option db_opts[] = {
+	{"dsn", required_argument, NULL, 'd'},
+	{"dsn-file", required_argument, NULL, 'f'},
+	{"prune", required_argument, NULL, 'p'},
+	{"show", required_argument, NULL, 's'},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+static int db_command(int argc, char **argv, bool dry)
+{
+	const char *dsn = NULL, *dsn_file = NULL;
+	struct run r = {.dry = dry, .show = 20};
+	int o, rc = 1;
+
+	while ((o = getopt_long(argc, argv, "", db_opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': dsn = optarg; break;
+		case 'f': dsn_file = optarg; break;
+		case 'p': r.prune = optarg; break;
+		case 's': r.show = strtoul(optarg, NULL, 10); break;
+		case 'h':
+			printf("usage: lwbsctl provision %s [--dsn-file FILE | --dsn DSN] [--prune BATCH] [--show N] FILE...\n"
+			       "Without --dsn-file/--dsn, libpq's PG* environment or PGSERVICE is used.\n"
+			       "--prune BATCH: also remove the devices of BATCH that the files do not list.\n"
+			       "--show N: list at most N endpoint names per kind of change (default 20).\n",
+			       dry ? "diff" : "apply");
+			return 0;
+		default: return 2;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "lwbsctl provision %s: no files given\n", dry ? "diff" : "apply");
+		return 2;
+	}
+	if (!(r.p = pv_load(argv + optind, argc - optind, true)))
+		return 1;
+	if ((r.c = pv_connect(dsn, dsn_file)) && !run_apply(&r))
+		rc = 0;
+	PQclear(r.pruned);
+	PQfinish(r.c);
+	free(r.pstate);
+	free(r.dh);
+	lwbs_prov_destroy(r.p);
+	return rc;
+}
+
+int lwbs_provision_cmd_diff(int argc, char **argv)
+{
+	return db_command(argc, argv, true);
+}
+
+int lwbs_provision_cmd_apply(int argc, char **argv)
+{
+	return db_command(argc, argv, false);
+}
+
+int lwbs_provision_cmd_validate(int argc, char **argv)
+{
+	struct lwbs_prov *p;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: lwbsctl provision validate FILE...\nChecks the files as 'apply' would, without a database.\n");
+		return 0;
+	}
+	if (argc < 2) {
+		fprintf(stderr, "lwbsctl provision validate: no files given\n");
+		return 2;
+	}
+	if (!(p = pv_load(argv + 1, argc - 1, true)))
+		return 1;
+	printf("%zu profiles, %zu devices: valid\n", p->n_profiles, p->n_devices);
+	lwbs_prov_destroy(p);
+	return 0;
+}

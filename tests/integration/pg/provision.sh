@@ -1,0 +1,155 @@
+#!/bin/sh
+# lwbsctl db migrate / provision validate|diff|apply|export against a real,
+# throwaway PostgreSQL (tests/lib/pg.sh).
+#   provision.sh LWBSCTL SRCDIR
+set -eu
+L=$(realpath "$1")
+SRC=$2
+. "$SRC/tests/lib/pg.sh"
+W=$(mktemp -d /tmp/lwbs-pgtest.XXXXXX)
+pg_start >/dev/null
+trap 'pg_stop; rm -rf "$W"' EXIT INT TERM
+echo "$PG_DSN" >"$W/dsn"
+D="--dsn-file $W/dsn"
+fails=0
+ok() { echo "ok: $1"; }
+bad() { echo "FAIL: $1" >&2; fails=$((fails + 1)); }
+expect() { # expect PATTERN FILE what
+	if grep -q -- "$1" "$2"; then ok "$3"; else bad "$3 (no \"$1\" in:)"; cat "$2" >&2; fi
+}
+q() { psql -X -A -t -d postgres -c "$1"; }
+
+# migrate twice: the second does nothing
+$L db migrate $D >"$W/m1"
+$L db migrate $D >"$W/m2"
+expect "applied 0001_init" "$W/m1" "first migrate applies 0001"
+expect "nothing to do" "$W/m2" "second migrate does nothing"
+[ "$(q 'SELECT count(*) FROM schema_version')" = 1 ] && ok "one schema_version row" || bad "schema_version rows"
+
+cat >"$W/p.yaml" <<'Y'
+profiles:
+  - name: psk
+    servers:
+      - uri: coaps://dm.example.net:5684
+        ssid: 101
+        security: psk
+        psk_identity: fleet
+        psk_key: hex:000102030405060708090a0b0c0d0e0f
+    apn:
+      - name: iot
+        apn: iot.example.net
+        secret: apn-secret-VALUE
+Y
+cat >"$W/a.yaml" <<'Y'
+devices:
+  - endpoint: dev-1
+    profile: psk
+    imsi: "001010000000001"
+    batch: a
+  - endpoint: dev-2
+    profile: psk
+    imsi: "001010000000002"
+    msisdn: "+491700000002"
+    batch: a
+    psk_identity: dev-2
+    psk_key: hex:a1a2a3a4a5a6a7a8a9aaabacadaeafb0
+  - endpoint: dev-3
+    profile: psk
+    imei: "490154203237518"
+    batch: a
+    overrides:
+      servers:
+        - ssid: 101
+          psk_key: hex:deadbeefdeadbeefdeadbeefdeadbeef
+Y
+
+# validate: errors as file:line:column, nothing applied
+sed 's/imsi: "001010000000002"/imsi: "12x"/' "$W/a.yaml" >"$W/bad.yaml"
+if $L provision validate "$W/p.yaml" "$W/bad.yaml" 2>"$W/v"; then bad "validate accepted a bad file"; fi
+expect "bad.yaml:[0-9]*:[0-9]*: imsi" "$W/v" "validate error has file:line:column"
+if $L provision apply $D "$W/p.yaml" "$W/bad.yaml" >/dev/null 2>&1; then bad "apply accepted a bad file"; fi
+[ "$(q 'SELECT count(*) FROM devices')" = 0 ] && ok "bad file: nothing applied" || bad "bad file applied rows"
+$L provision validate "$W/p.yaml" "$W/a.yaml" >"$W/v2"
+expect "1 profiles, 3 devices: valid" "$W/v2" "validate accepts good files"
+
+# apply, re-apply: 0 changes
+$L provision apply $D "$W/p.yaml" "$W/a.yaml" >"$W/ap1"
+expect "devices: 3 new, 0 changed, 0 unchanged, 0 removed" "$W/ap1" "apply adds 3 devices"
+upd=$(q "SELECT max(updated_at) FROM devices")
+$L provision apply $D "$W/p.yaml" "$W/a.yaml" >"$W/ap2"
+expect "profiles: 0 new, 0 changed, 1 unchanged" "$W/ap2" "re-apply: profile unchanged"
+expect "devices: 0 new, 0 changed, 3 unchanged, 0 removed" "$W/ap2" "re-apply: 0 changes"
+[ "$(q "SELECT max(updated_at) FROM devices")" = "$upd" ] && ok "re-apply wrote nothing" || bad "re-apply rewrote rows"
+[ "$(q "SELECT count(*) FROM device_identities")" = 5 ] && ok "5 identities stored" || bad "identity rows"
+[ "$(q "SELECT key FROM device_identities WHERE kind='msisdn'")" = 491700000002 ] && ok "msisdn key without +" || bad "msisdn key"
+
+# secrets are not printed
+for out in "$W/ap1" "$W/ap2" "$W/v2"; do
+	if grep -qi "a1a2a3\|deadbeef\|apn-secret-VALUE\|000102030405" "$out"; then bad "secret printed in $out"; fi
+done
+$L provision export $D >"$W/e1.yaml"
+if grep -qi "a1a2a3\|deadbeef\|apn-secret-VALUE\|000102030405" "$W/e1.yaml"; then bad "export printed a secret"; else ok "export without --show-secrets hides secrets"; fi
+expect '"psk_key": "redacted"' "$W/e1.yaml" "export writes secrets as redacted"
+
+# change one device: diff shows exactly it
+sed 's/imsi: "001010000000001"/imsi: "001010000000009"/' "$W/a.yaml" >"$W/a2.yaml"
+$L provision diff $D "$W/p.yaml" "$W/a2.yaml" >"$W/d1"
+expect "devices: 0 new, 1 changed, 2 unchanged, 0 removed" "$W/d1" "diff: one change"
+expect "^changed devices: dev-1$" "$W/d1" "diff names exactly dev-1"
+expect "dry run: nothing written" "$W/d1" "diff writes nothing"
+[ "$(q "SELECT value FROM device_identities WHERE kind='imsi' ORDER BY 1 LIMIT 1")" = 001010000000001 ] && ok "diff left the data" || bad "diff changed data"
+$L provision apply $D "$W/p.yaml" "$W/a2.yaml" >"$W/ap3"
+expect "devices: 0 new, 1 changed, 2 unchanged" "$W/ap3" "apply of the change"
+[ "$(q "SELECT count(*) FROM device_identities WHERE value='001010000000009'")" = 1 ] && ok "new imsi stored" || bad "new imsi"
+
+# round trip: apply -> export -> apply reports 0 changes (redacted and shown)
+$L provision export $D >"$W/e2.yaml"
+$L provision apply $D "$W/e2.yaml" >"$W/rt1"
+expect "devices: 0 new, 0 changed, 3 unchanged" "$W/rt1" "round trip (redacted): 0 changes"
+expect "profiles: 0 new, 0 changed, 1 unchanged" "$W/rt1" "round trip (redacted): profiles unchanged"
+$L provision export $D --show-secrets >"$W/e3.yaml"
+expect "a1a2a3a4a5a6a7a8a9aaabacadaeafb0" "$W/e3.yaml" "--show-secrets exports the device PSK"
+expect "apn-secret-VALUE" "$W/e3.yaml" "--show-secrets exports the APN secret"
+$L provision apply $D "$W/e3.yaml" >"$W/rt2"
+expect "devices: 0 new, 0 changed, 3 unchanged" "$W/rt2" "round trip (secrets): 0 changes"
+[ "$(q "SELECT encode(secret,'hex') FROM device_credentials c JOIN devices d ON d.id=c.device_id WHERE d.endpoint='dev-3'")" = deadbeefdeadbeefdeadbeefdeadbeef ] && ok "override secret kept" || bad "override secret"
+
+# a redacted secret for a new device is refused
+sed 's/endpoint: "dev-2"/endpoint: "dev-new"/; s/"endpoint": "dev-2"/"endpoint": "dev-new"/; s/"psk_identity": "dev-2"/"psk_identity": "dev-new"/; s/"imsi": "001010000000002"/"imsi": "001010000000077"/; s/"msisdn": "+491700000002"/"msisdn": "+491700000077"/' "$W/e1.yaml" | grep -v '"endpoint": "dev-[13]"' >"$W/red.yaml"
+if $L provision apply $D "$W/red.yaml" >"$W/r1" 2>&1; then bad "redacted secret for a new device accepted"; fi
+expect "redacted" "$W/r1" "redacted secret for a new device refused"
+[ "$(q "SELECT count(*) FROM devices WHERE endpoint='dev-new'")" = 0 ] && ok "refused batch applied nothing" || bad "dev-new stored"
+
+# a failing batch (identity of batch a reused in batch b) applies nothing
+cat >"$W/b.yaml" <<'Y'
+devices:
+  - endpoint: dev-b1
+    profile: psk
+    imsi: "001010000000101"
+    batch: b
+  - endpoint: dev-b2
+    profile: psk
+    imsi: "001010000000002"
+    batch: b
+Y
+if $L provision apply $D "$W/p.yaml" "$W/b.yaml" >"$W/f1" 2>&1; then bad "duplicate identity across batches accepted"; fi
+expect "nothing applied" "$W/f1" "duplicate identity: nothing applied"
+expect "001010000000002" "$W/f1" "duplicate identity named"
+[ "$(q "SELECT count(*) FROM devices WHERE batch='b'")" = 0 ] && ok "no row of the failing batch" || bad "failing batch wrote rows"
+
+# prune: dev-2 dropped from batch a
+awk '/endpoint: dev-2/{skip=1} /endpoint: dev-3/{skip=0} !skip' "$W/a2.yaml" >"$W/a3.yaml"
+$L provision diff $D --prune a "$W/p.yaml" "$W/a3.yaml" >"$W/pr0"
+expect "devices: 0 new, 0 changed, 2 unchanged, 1 removed" "$W/pr0" "diff --prune counts the removal"
+$L provision apply $D "$W/p.yaml" "$W/a3.yaml" >"$W/pr1"
+[ "$(q "SELECT count(*) FROM devices")" = 3 ] && ok "no removal without --prune" || bad "removed without --prune"
+$L provision apply $D --prune a "$W/p.yaml" "$W/a3.yaml" >"$W/pr2"
+expect "removed devices: dev-2" "$W/pr2" "prune removes dev-2"
+[ "$(q "SELECT count(*) FROM devices")" = 2 ] && ok "2 devices left" || bad "prune count"
+[ "$(q "SELECT count(*) FROM device_credentials c LEFT JOIN devices d ON d.id=c.device_id WHERE d.id IS NULL")" = 0 ] && ok "pruned device's secrets gone" || bad "orphan secrets"
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails failure(s)" >&2
+	exit 1
+fi
+echo "all passed"
