@@ -164,6 +164,18 @@ static int parse_string(struct parser *ps, const char **out, size_t *out_len)
 
 static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
+/* One or more digits (of a fraction or an exponent). */
+static int skip_digits(struct parser *ps)
+{
+	if (ps->p >= ps->end)
+		return LWBS_ETRUNC;
+	if (!is_digit(*ps->p))
+		return LWBS_ESYNTAX;
+	while (ps->p < ps->end && is_digit(*ps->p))
+		ps->p++;
+	return 0;
+}
+
 static int parse_number(struct parser *ps, struct lwbs_json *v)
 {
 	const uint8_t *start = ps->p;
@@ -193,24 +205,18 @@ static int parse_number(struct parser *ps, struct lwbs_json *v)
 	if (ps->p < ps->end && *ps->p == '.') {
 		integral = false;
 		ps->p++;
-		if (ps->p >= ps->end)
-			return LWBS_ETRUNC;
-		if (!is_digit(*ps->p))
-			return LWBS_ESYNTAX;
-		while (ps->p < ps->end && is_digit(*ps->p))
-			ps->p++;
+		int rc = skip_digits(ps);
+		if (rc)
+			return rc;
 	}
 	if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
 		integral = false;
 		ps->p++;
 		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
 			ps->p++;
-		if (ps->p >= ps->end)
-			return LWBS_ETRUNC;
-		if (!is_digit(*ps->p))
-			return LWBS_ESYNTAX;
-		while (ps->p < ps->end && is_digit(*ps->p))
-			ps->p++;
+		int rc = skip_digits(ps);
+		if (rc)
+			return rc;
 	}
 
 	v->type = LWBS_JSON_NUMBER;
@@ -432,15 +438,32 @@ int lwbs_json_parse(const uint8_t *p, size_t n, struct lwbs_arena *a, struct lwb
 	return 0;
 }
 
-const struct lwbs_json *lwbs_json_get(const struct lwbs_json *obj, const char *key)
+bool lwbs_json_key_is(const struct lwbs_json *m, const char *key)
 {
 	size_t n = strlen(key);
+	return m->key_len == n && memcmp(m->key, key, n) == 0;
+}
+
+const struct lwbs_json *lwbs_json_get(const struct lwbs_json *obj, const char *key)
+{
 	if (obj->type != LWBS_JSON_OBJECT)
 		return NULL;
 	for (const struct lwbs_json *m = obj->child; m; m = m->next)
-		if (m->key_len == n && memcmp(m->key, key, n) == 0)
+		if (lwbs_json_key_is(m, key))
 			return m;
 	return NULL;
+}
+
+bool lwbs_json_value_path(const struct lwbs_path *p, const struct lwbs_path *base)
+{
+	return p->len >= LWBS_LEVEL_RESOURCE && lwbs_path_has_prefix(p, base);
+}
+
+enum lwbs_type lwbs_json_res_type(const struct lwbs_typer *typer, const struct lwbs_path *p)
+{
+	if (!typer || !typer->fn)
+		return LWBS_TYPE_NONE;
+	return typer->fn(typer->ctx, p->id[0], p->id[2]);
 }
 
 /* 2^63 and 2^64 as doubles (exact). A double of exactly -2^63 is refused

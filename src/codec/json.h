@@ -12,6 +12,7 @@
 #ifndef LWBS_CODEC_JSON_H
 #define LWBS_CODEC_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,15 @@ int lwbs_json_parse(const uint8_t *p, size_t n, struct lwbs_arena *a, struct lwb
 
 /* The member named key of object obj, or NULL. */
 const struct lwbs_json *lwbs_json_get(const struct lwbs_json *obj, const char *key);
+/* True when object member m is named key. */
+bool lwbs_json_key_is(const struct lwbs_json *m, const char *key);
+
+/* The type typer gives the resource of path p (LWBS_TYPE_NONE without a
+ * typer). */
+enum lwbs_type lwbs_json_res_type(const struct lwbs_typer *typer, const struct lwbs_path *p);
+/* True when record/entry name p is a resource or resource-instance path
+ * under the request path base. */
+bool lwbs_json_value_path(const struct lwbs_path *p, const struct lwbs_path *base);
 
 /* Converts the JSON number num to a value for a resource of type t
  * (LWBS_TYPE_NONE when unknown: INT -> INTEGER, UINT -> UNSIGNED, else

@@ -22,32 +22,19 @@
 
 #define NAME_MAX_LEN 64
 
-static enum lwbs_type lookup(const struct lwbs_typer *typer, const struct lwbs_path *p)
-{
-	if (!typer || !typer->fn)
-		return LWBS_TYPE_NONE;
-	return typer->fn(typer->ctx, p->id[0], p->id[2]);
-}
-
-static bool key_is(const struct lwbs_json *m, const char *key)
-{
-	size_t n = strlen(key);
-	return m->key_len == n && memcmp(m->key, key, n) == 0;
-}
-
 static int entry_value(const struct lwbs_json *val, enum lwbs_type t, struct lwbs_arena *a,
 		       struct lwbs_value *out)
 {
 	struct lwbs_value v;
 	int rc;
 
-	if (key_is(val, "v"))
+	if (lwbs_json_key_is(val, "v"))
 		return lwbs_json_number_value(val, t, out);
-	if (key_is(val, "bv")) {
+	if (lwbs_json_key_is(val, "bv")) {
 		if (t != LWBS_TYPE_NONE && t != LWBS_TYPE_BOOLEAN)
 			return LWBS_ETYPE;
 		v = lwbs_value_bool(val->type == LWBS_JSON_TRUE);
-	} else if (key_is(val, "ov")) {
+	} else if (lwbs_json_key_is(val, "ov")) {
 		uint16_t oid, iid;
 		if (t != LWBS_TYPE_NONE && t != LWBS_TYPE_OBJLNK)
 			return LWBS_ETYPE;
@@ -79,22 +66,22 @@ static int entry_members(const struct lwbs_json *e, const struct lwbs_json **nam
 	*val = NULL;
 	for (const struct lwbs_json *m = e->child; m; m = m->next) {
 		bool ok;
-		if (key_is(m, "n")) {
+		if (lwbs_json_key_is(m, "n")) {
 			if (m->type != LWBS_JSON_STRING)
 				return -EBADMSG;
 			*name = m;
 			continue;
 		}
-		if (key_is(m, "t")) {
+		if (lwbs_json_key_is(m, "t")) {
 			if (m->type != LWBS_JSON_NUMBER)
 				return -EBADMSG;
 			continue;
 		}
-		if (key_is(m, "v"))
+		if (lwbs_json_key_is(m, "v"))
 			ok = m->type == LWBS_JSON_NUMBER;
-		else if (key_is(m, "bv"))
+		else if (lwbs_json_key_is(m, "bv"))
 			ok = m->type == LWBS_JSON_TRUE || m->type == LWBS_JSON_FALSE;
-		else if (key_is(m, "sv") || key_is(m, "ov"))
+		else if (lwbs_json_key_is(m, "sv") || lwbs_json_key_is(m, "ov"))
 			ok = m->type == LWBS_JSON_STRING;
 		else
 			continue; /* unknown key */
@@ -167,9 +154,9 @@ int lwbs_lwm2m_json_decode(const uint8_t *p, size_t n, const struct lwbs_path *b
 		}
 		if (lwbs_path_parse(full, len, &path) != 0)
 			return LWBS_EPATH;
-		if (path.len < LWBS_LEVEL_RESOURCE || !lwbs_path_has_prefix(&path, base))
+		if (!lwbs_json_value_path(&path, base))
 			return LWBS_EPATH;
-		rc = entry_value(val, lookup(typer, &path), a, &v);
+		rc = entry_value(val, lwbs_json_res_type(typer, &path), a, &v);
 		if (rc)
 			return rc;
 		rc = lwbs_node_set(a, root, &path, &v);

@@ -28,19 +28,6 @@
 
 #define NAME_MAX_LEN 64
 
-static enum lwbs_type lookup(const struct lwbs_typer *typer, const struct lwbs_path *p)
-{
-	if (!typer || !typer->fn)
-		return LWBS_TYPE_NONE;
-	return typer->fn(typer->ctx, p->id[0], p->id[2]);
-}
-
-static bool key_is(const struct lwbs_json *m, const char *key)
-{
-	size_t n = strlen(key);
-	return m->key_len == n && memcmp(m->key, key, n) == 0;
-}
-
 static int record_value(const struct lwbs_json *val, const char *key, enum lwbs_type t,
 			struct lwbs_arena *a, struct lwbs_value *out)
 {
@@ -84,7 +71,7 @@ static bool value_key(const struct lwbs_json *m, const char **key)
 {
 	static const char *const keys[] = {"v", "vs", "vb", "vd", "vlo"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (!key_is(m, keys[i]))
+		if (!lwbs_json_key_is(m, keys[i]))
 			continue;
 		*key = keys[i];
 		return true;
@@ -134,18 +121,18 @@ int lwbs_senml_json_decode(const uint8_t *p, size_t n, const struct lwbs_path *b
 			const char *k;
 			if (m->key_len > 0 && m->key[m->key_len - 1] == '_')
 				return -EBADMSG;
-			if (key_is(m, "bn")) {
+			if (lwbs_json_key_is(m, "bn")) {
 				if (m->type != LWBS_JSON_STRING)
 					return -EBADMSG;
 				bn = m->v.s.ptr;
 				bn_len = m->v.s.len;
-			} else if (key_is(m, "n")) {
+			} else if (lwbs_json_key_is(m, "n")) {
 				if (m->type != LWBS_JSON_STRING)
 					return -EBADMSG;
 				name = m;
-			} else if (key_is(m, "bv")) {
+			} else if (lwbs_json_key_is(m, "bv")) {
 				return -EBADMSG; /* a base value would shift every v */
-			} else if (key_is(m, "bt") || key_is(m, "t") || key_is(m, "bver")) {
+			} else if (lwbs_json_key_is(m, "bt") || lwbs_json_key_is(m, "t") || lwbs_json_key_is(m, "bver")) {
 				if (m->type != LWBS_JSON_NUMBER)
 					return -EBADMSG;
 			} else if (value_key(m, &k)) {
@@ -167,10 +154,10 @@ int lwbs_senml_json_decode(const uint8_t *p, size_t n, const struct lwbs_path *b
 		rc = lwbs_path_parse(full, bn_len + n_len, &path);
 		if (rc)
 			return LWBS_EPATH;
-		if (path.len < LWBS_LEVEL_RESOURCE || !lwbs_path_has_prefix(&path, base))
+		if (!lwbs_json_value_path(&path, base))
 			return LWBS_EPATH;
 
-		rc = record_value(val, vkey, lookup(typer, &path), a, &v);
+		rc = record_value(val, vkey, lwbs_json_res_type(typer, &path), a, &v);
 		if (rc)
 			return rc;
 		rc = lwbs_node_set(a, root, &path, &v);

@@ -184,6 +184,19 @@ static int store_value(const struct lwbs_path *base, const struct lwbs_value *v,
 	return 0;
 }
 
+/* The checks both decoders start with: a single-value request path, and a
+ * body pointer unless the body is empty (then *p points at ""). */
+static int check_input(const struct lwbs_path *base, size_t n, const uint8_t **p)
+{
+	if (!single_value_path(base))
+		return LWBS_EPATH;
+	if (n && !*p)
+		return -EINVAL;
+	if (!n)
+		*p = (const uint8_t *)"";
+	return 0;
+}
+
 int lwbs_text_decode(const uint8_t *p, size_t n, const struct lwbs_path *base,
 		     const struct lwbs_typer *typer, struct lwbs_arena *a, struct lwbs_node **out)
 {
@@ -191,12 +204,9 @@ int lwbs_text_decode(const uint8_t *p, size_t n, const struct lwbs_path *base,
 	struct lwbs_value v;
 	int rc;
 
-	if (!single_value_path(base))
-		return LWBS_EPATH;
-	if (n && !p)
-		return -EINVAL;
-	if (!n)
-		p = (const uint8_t *)"";
+	rc = check_input(base, n, &p);
+	if (rc)
+		return rc;
 	if (typer && typer->fn)
 		t = typer->fn(typer->ctx, base->id[0], base->id[2]);
 
@@ -336,12 +346,9 @@ int lwbs_text_encode(const struct lwbs_node *root, const struct lwbs_path *base,
 int lwbs_opaque_decode(const uint8_t *p, size_t n, const struct lwbs_path *base,
 		       const struct lwbs_typer *typer, struct lwbs_arena *a, struct lwbs_node **out)
 {
-	if (!single_value_path(base))
-		return LWBS_EPATH;
-	if (n && !p)
-		return -EINVAL;
-	if (!n)
-		p = (const uint8_t *)"";
+	int rc = check_input(base, n, &p);
+	if (rc)
+		return rc;
 	struct lwbs_value v = lwbs_value_bytes(LWBS_TYPE_OPAQUE, p, n);
 	return store_value(base, &v, a, out);
 }

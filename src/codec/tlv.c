@@ -25,6 +25,8 @@ enum tlv_kind {
 	TLV_RES = 3,
 };
 
+#define TLV_ANY (-1) /* dec_list(): any kind */
+
 #define TLV_ID16 0x20
 #define TLV_LEN_MAX 0xFFFFFFu
 
@@ -260,9 +262,14 @@ static int sibs_finish(struct sibs *s, struct lwbs_node **out)
 	return 0;
 }
 
-/* Resource instance TLVs (the value of a multiple resource, or bare ones). */
-static int dec_res_insts(struct dec *d, uint16_t rid, const uint8_t *p, size_t n, int overrun,
-			 struct lwbs_node **out)
+/* Fills node nd from entry t; rid is the resource the entries belong to
+ * (used by resource instances only). */
+typedef int (*fill_fn)(struct dec *d, const struct tlv *t, uint16_t rid, struct lwbs_node *nd);
+
+/* The sibling entries in p[0..n) as a list of nodes at level, each filled
+ * by fill. Every entry must be of kind want (TLV_ANY: fill checks). */
+static int dec_list(struct dec *d, const uint8_t *p, size_t n, int overrun, int want,
+		    enum lwbs_level level, uint16_t rid, fill_fn fill, struct lwbs_node **out)
 {
 	struct lwbs_rd r;
 	struct sibs s = {0};
@@ -274,18 +281,33 @@ static int dec_res_insts(struct dec *d, uint16_t rid, const uint8_t *p, size_t n
 		rc = tlv_next(&r, overrun, &t);
 		if (rc)
 			return rc;
-		if (t.kind != TLV_RES_INST)
+		if (want != TLV_ANY && (int)t.kind != want)
 			return LWBS_EPATH;
-		struct lwbs_node *ri = new_node(d, t.id, LWBS_LEVEL_RES_INSTANCE);
-		if (!ri)
+		struct lwbs_node *nd = new_node(d, t.id, level);
+		if (!nd)
 			return new_node_err(d);
-		rc = tlv_value(d, rid, t.val, t.len, &ri->value);
+		rc = fill(d, &t, rid, nd);
 		if (rc)
 			return rc;
-		ri->has_value = true;
-		sibs_add(&s, ri);
+		sibs_add(&s, nd);
 	}
 	return sibs_finish(&s, out);
+}
+
+static int fill_res_inst(struct dec *d, const struct tlv *t, uint16_t rid, struct lwbs_node *ri)
+{
+	int rc = tlv_value(d, rid, t->val, t->len, &ri->value);
+	if (rc)
+		return rc;
+	ri->has_value = true;
+	return 0;
+}
+
+/* Resource instance TLVs (the value of a multiple resource, or bare ones). */
+static int dec_res_insts(struct dec *d, uint16_t rid, const uint8_t *p, size_t n, int overrun,
+			 struct lwbs_node **out)
+{
+	return dec_list(d, p, n, overrun, TLV_RES_INST, LWBS_LEVEL_RES_INSTANCE, rid, fill_res_inst, out);
 }
 
 /* Fills resource node res from a resource or multiple resource TLV. */
@@ -304,55 +326,29 @@ static int dec_resource(struct dec *d, const struct tlv *t, struct lwbs_node *re
 	return 0;
 }
 
+static int fill_resource(struct dec *d, const struct tlv *t, uint16_t rid, struct lwbs_node *res)
+{
+	(void)rid;
+	return dec_resource(d, t, res);
+}
+
 /* Resource and multiple resource TLVs (the value of an object instance). */
 static int dec_resources(struct dec *d, const uint8_t *p, size_t n, int overrun,
 			 struct lwbs_node **out)
 {
-	struct lwbs_rd r;
-	struct sibs s = {0};
-	struct tlv t;
-	int rc;
+	return dec_list(d, p, n, overrun, TLV_ANY, LWBS_LEVEL_RESOURCE, 0, fill_resource, out);
+}
 
-	lwbs_rd_init(&r, p, n);
-	while (lwbs_rd_left(&r)) {
-		rc = tlv_next(&r, overrun, &t);
-		if (rc)
-			return rc;
-		struct lwbs_node *res = new_node(d, t.id, LWBS_LEVEL_RESOURCE);
-		if (!res)
-			return new_node_err(d);
-		rc = dec_resource(d, &t, res);
-		if (rc)
-			return rc;
-		sibs_add(&s, res);
-	}
-	return sibs_finish(&s, out);
+static int fill_instance(struct dec *d, const struct tlv *t, uint16_t rid, struct lwbs_node *in)
+{
+	(void)rid;
+	return dec_resources(d, t->val, t->len, LWBS_ELENGTH, &in->child);
 }
 
 /* Object instance TLVs. */
 static int dec_instances(struct dec *d, const uint8_t *p, size_t n, struct lwbs_node **out)
 {
-	struct lwbs_rd r;
-	struct sibs s = {0};
-	struct tlv t;
-	int rc;
-
-	lwbs_rd_init(&r, p, n);
-	while (lwbs_rd_left(&r)) {
-		rc = tlv_next(&r, LWBS_ETRUNC, &t);
-		if (rc)
-			return rc;
-		if (t.kind != TLV_OBJ_INST)
-			return LWBS_EPATH;
-		struct lwbs_node *in = new_node(d, t.id, LWBS_LEVEL_INSTANCE);
-		if (!in)
-			return new_node_err(d);
-		rc = dec_resources(d, t.val, t.len, LWBS_ELENGTH, &in->child);
-		if (rc)
-			return rc;
-		sibs_add(&s, in);
-	}
-	return sibs_finish(&s, out);
+	return dec_list(d, p, n, LWBS_ETRUNC, TLV_OBJ_INST, LWBS_LEVEL_INSTANCE, 0, fill_instance, out);
 }
 
 /* Body at /O/I: resource TLVs, or one object instance TLV for I. */

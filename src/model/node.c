@@ -218,59 +218,42 @@ struct lwbs_value lwbs_value_string(const char *s)
 
 struct lwbs_value lwbs_value_bytes(enum lwbs_type t, const void *p, size_t n)
 {
-	struct lwbs_value v = {.type = t};
-	v.v.bytes.ptr = p;
-	v.v.bytes.len = n;
-	return v;
+	return (struct lwbs_value){.type = t, .v.bytes = {p, n}};
 }
 
 struct lwbs_value lwbs_value_int(int64_t i)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_INTEGER};
-	v.v.i = i;
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_INTEGER, .v.i = i};
 }
 
 struct lwbs_value lwbs_value_uint(uint64_t u)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_UNSIGNED};
-	v.v.u = u;
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_UNSIGNED, .v.u = u};
 }
 
 struct lwbs_value lwbs_value_float(double f)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_FLOAT};
-	v.v.f = f;
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_FLOAT, .v.f = f};
 }
 
 struct lwbs_value lwbs_value_bool(bool b)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_BOOLEAN};
-	v.v.b = b;
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_BOOLEAN, .v.b = b};
 }
 
 struct lwbs_value lwbs_value_time(int64_t t)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_TIME};
-	v.v.i = t;
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_TIME, .v.i = t};
 }
 
 struct lwbs_value lwbs_value_objlnk(uint16_t oid, uint16_t iid)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_OBJLNK};
-	v.v.objlnk.oid = oid;
-	v.v.objlnk.iid = iid;
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_OBJLNK, .v.objlnk = {oid, iid}};
 }
 
 struct lwbs_value lwbs_value_none(void)
 {
-	struct lwbs_value v = {.type = LWBS_TYPE_NONE};
-	return v;
+	return (struct lwbs_value){.type = LWBS_TYPE_NONE};
 }
 
 const char *lwbs_type_name(enum lwbs_type t)

@@ -1,19 +1,14 @@
 /* Fuzz target: link-format parser, emitter and Bootstrap-Discover reading. */
-#include <stdint.h>
-#include <stdlib.h>
+#include "fuzz_codec.h"
 
-#include "lwbs/codec.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lwbs_arena *a = lwbs_arena_create(0);
+	struct lwbs_arena *a = fuzz_arena();
 	struct lwbs_linkset ls;
 	struct lwbs_discover d;
 
 	if (!a)
 		return 0;
-	lwbs_arena_set_limit(a, 1 << 20);
 	if (lwbs_link_parse(data, size, a, &ls) == 0) {
 		struct lwbs_buf b;
 		lwbs_buf_init(&b, 0);

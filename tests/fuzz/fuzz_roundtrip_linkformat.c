@@ -1,11 +1,6 @@
 /* Fuzz target: parse -> emit -> parse gives the same links, and emitting
  * them again gives the same bytes. */
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "lwbs/codec.h"
+#include "fuzz_codec.h"
 
 static int str_eq(const char *x, const char *y)
 {
@@ -33,16 +28,14 @@ static int same(const struct lwbs_linkset *x, const struct lwbs_linkset *y)
 	return 1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lwbs_arena *a = lwbs_arena_create(0);
+	struct lwbs_arena *a = fuzz_arena();
 	struct lwbs_linkset l1, l2;
 	struct lwbs_buf b1, b2;
 
 	if (!a)
 		return 0;
-	lwbs_arena_set_limit(a, 1 << 20);
 	lwbs_buf_init(&b1, 0);
 	lwbs_buf_init(&b2, 0);
 	if (lwbs_link_parse(data, size, a, &l1) == 0) {

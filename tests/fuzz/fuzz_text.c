@@ -4,11 +4,7 @@
  * unsigned, float, boolean, opaque, time, objlnk, corelnk, unknown) and the
  * path level (resource or resource instance); the rest is the body. Every
  * successful text decode must encode and decode back to an equal tree. */
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-
-#include "lwbs/codec.h"
+#include "fuzz_codec.h"
 
 static enum lwbs_type fuzz_type(void *ctx, uint16_t oid, uint16_t rid)
 {
@@ -22,8 +18,6 @@ static enum lwbs_type fuzz_type(void *ctx, uint16_t oid, uint16_t rid)
 	return t[rid % 10];
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct lwbs_typer typer = {fuzz_type, NULL};
@@ -32,10 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t rid = (uint16_t)(data[0] % 10);
 	struct lwbs_path base = (data[0] & 0x80) ? LWBS_PATH_RI(5, 0, rid, 3) : LWBS_PATH_RES(5, 0, rid);
 
-	struct lwbs_arena *a = lwbs_arena_create(0);
+	struct lwbs_arena *a = fuzz_arena();
 	if (!a)
 		return 0;
-	lwbs_arena_set_limit(a, 1 << 20);
 	struct lwbs_node *root = NULL, *back = NULL;
 	struct lwbs_buf b;
 	lwbs_buf_init(&b, 1 << 20);

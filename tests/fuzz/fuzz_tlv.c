@@ -4,10 +4,7 @@
  * /1/0, /3/0/6 and /3/0/7/1, cycled) and whether the model-less (NULL) or
  * the small typer below is used; the rest is the TLV body. Decoded trees
  * are also encoded again so that the encoder runs over arbitrary trees. */
-#include <stdint.h>
-#include <stdlib.h>
-
-#include "lwbs/codec.h"
+#include "fuzz_codec.h"
 
 /* Objects 0, 1 and 3 with a few resources of every TLV-visible type. */
 static enum lwbs_type fuzz_type(void *ctx, uint16_t oid, uint16_t rid)
@@ -49,32 +46,13 @@ static enum lwbs_type fuzz_type(void *ctx, uint16_t oid, uint16_t rid)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct fuzz_codec tlv = {lwbs_tlv_decode, lwbs_tlv_encode, 1 << 20};
 	static const struct lwbs_typer typer = {fuzz_type, NULL};
 	const struct lwbs_path bases[] = {
 		LWBS_PATH_OBJ(0), LWBS_PATH_INST(0, 0), LWBS_PATH_RES(0, 0, 0), LWBS_PATH_RI(0, 0, 0, 0),
 		LWBS_PATH_OBJ(1), LWBS_PATH_INST(1, 0), LWBS_PATH_RES(3, 0, 6), LWBS_PATH_RI(3, 0, 7, 1),
 	};
-	if (size < 1)
-		return 0;
-	const struct lwbs_path *base = &bases[data[0] % 8];
-	const struct lwbs_typer *ty = (data[0] & 8) ? NULL : &typer;
-
-	struct lwbs_arena *a = lwbs_arena_create(0);
-	if (!a)
-		return 0;
-	lwbs_arena_set_limit(a, 1 << 20);
-	struct lwbs_node *root = NULL;
-	if (lwbs_tlv_decode(data + 1, size - 1, base, ty, a, &root) == 0) {
-		struct lwbs_buf b;
-		lwbs_buf_init(&b, 1 << 20);
-		if (lwbs_tlv_encode(root, base, &b) != 0)
-			abort();
-		lwbs_buf_finish(&b);
-	}
-	lwbs_arena_destroy(a);
-	return 0;
+	return fuzz_at_chosen_base(fuzz_decode_encode, &tlv, bases, &typer, data, size);
 }

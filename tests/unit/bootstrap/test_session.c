@@ -116,31 +116,35 @@ static size_t drain(struct drv *d)
 	return d->n;
 }
 
-static int ev_request(struct drv *d, int method, bool con, const char *const *q, size_t nq, const char *identity)
+/* Hands ev to the session and drains what it does; the handler's result. */
+static int handle(struct drv *d, const struct lwbs_bs_event *ev)
 {
-	struct lwbs_bs_event ev = {.kind = LWBS_BS_EV_REQUEST};
-	ev.u.req.method = method;
-	ev.u.req.confirmable = con;
-	ev.u.req.queries = q;
-	ev.u.req.n_queries = nq;
-	ev.u.req.accept = LWBS_CF_NONE;
-	ev.u.req.identity = identity;
-	int rc = lwbs_bs_handle(d->s, &ev);
+	int rc = lwbs_bs_handle(d->s, ev);
 	drain(d);
 	return rc;
 }
 
-static int ev_pack(struct drv *d, int method, int accept, const char *const *q, size_t nq)
+static int ev_req(struct drv *d, enum lwbs_bs_event_kind k, int method, bool con, int accept,
+		  const char *const *q, size_t nq, const char *identity)
 {
-	struct lwbs_bs_event ev = {.kind = LWBS_BS_EV_PACK_REQUEST};
+	struct lwbs_bs_event ev = {.kind = k};
 	ev.u.req.method = method;
-	ev.u.req.confirmable = true;
+	ev.u.req.confirmable = con;
 	ev.u.req.queries = q;
 	ev.u.req.n_queries = nq;
 	ev.u.req.accept = accept;
-	int rc = lwbs_bs_handle(d->s, &ev);
-	drain(d);
-	return rc;
+	ev.u.req.identity = identity;
+	return handle(d, &ev);
+}
+
+static int ev_request(struct drv *d, int method, bool con, const char *const *q, size_t nq, const char *identity)
+{
+	return ev_req(d, LWBS_BS_EV_REQUEST, method, con, LWBS_CF_NONE, q, nq, identity);
+}
+
+static int ev_pack(struct drv *d, int method, int accept, const char *const *q, size_t nq)
+{
+	return ev_req(d, LWBS_BS_EV_PACK_REQUEST, method, true, accept, q, nq, NULL);
 }
 
 static int ev_plan(struct drv *d, const struct lwbs_bs_plan *plan, int store_err, const char *refusal)
@@ -149,9 +153,7 @@ static int ev_plan(struct drv *d, const struct lwbs_bs_plan *plan, int store_err
 	ev.u.plan.plan = plan;
 	ev.u.plan.store_err = store_err;
 	ev.u.plan.refusal = refusal;
-	int rc = lwbs_bs_handle(d->s, &ev);
-	drain(d);
-	return rc;
+	return handle(d, &ev);
 }
 
 static int ev_rsp(struct drv *d, int code, int cf, const void *payload, size_t len)
@@ -161,9 +163,7 @@ static int ev_rsp(struct drv *d, int code, int cf, const void *payload, size_t l
 	ev.u.rsp.content_format = cf;
 	ev.u.rsp.payload = payload;
 	ev.u.rsp.payload_len = len;
-	int rc = lwbs_bs_handle(d->s, &ev);
-	drain(d);
-	return rc;
+	return handle(d, &ev);
 }
 
 static int ev_text(struct drv *d, int code, const char *text)
@@ -174,9 +174,7 @@ static int ev_text(struct drv *d, int code, const char *text)
 static int ev_kind(struct drv *d, enum lwbs_bs_event_kind k)
 {
 	struct lwbs_bs_event ev = {.kind = k};
-	int rc = lwbs_bs_handle(d->s, &ev);
-	drain(d);
-	return rc;
+	return handle(d, &ev);
 }
 
 static struct drv start(void)

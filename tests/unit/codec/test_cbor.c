@@ -6,17 +6,7 @@
 #include "lwbs/codec.h"
 #include "lwbs/err.h"
 #include "../test.h"
-
-#define B(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
-
-static struct lwbs_arena *arena;
-
-static void fresh_arena(void)
-{
-	lwbs_arena_destroy(arena);
-	arena = lwbs_arena_create(0);
-	lwbs_arena_set_limit(arena, 1 << 20);
-}
+#include "codec_test.h"
 
 /* Reads one whole item and requires the end of input. */
 static int parse(const uint8_t *p, size_t n)

@@ -6,10 +6,6 @@
 #include "lwbs/err.h"
 #include "../test.h"
 
-/* Address of a path value. */
-#define PP(x) (&(struct lwbs_path[]){x}[0])
-#define B(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
-
 /* STANDARDS.md §3.5: PUT /0/0, 46 bytes. */
 static const uint8_t sec0[] = {
 	0x83, 0xa3, 0x21, 0x65, 0x2f, 0x30, 0x2f, 0x30, 0x2f, 0x00, 0x61, 0x30, 0x03, 0x74,
@@ -57,46 +53,10 @@ static enum lwbs_type type_of(void *ctx, uint16_t oid, uint16_t rid)
 }
 
 static const struct lwbs_typer typer = {type_of, NULL};
-static struct lwbs_arena *arena;
 
-static void fresh_arena(void)
-{
-	lwbs_arena_destroy(arena);
-	arena = lwbs_arena_create(0);
-	lwbs_arena_set_limit(arena, 1 << 20);
-}
-
-static int dec_at(const uint8_t *p, size_t n, struct lwbs_path base, struct lwbs_node **out)
-{
-	fresh_arena();
-	return lwbs_senml_cbor_decode(p, n, &base, &typer, arena, out);
-}
-
-static int dec(const uint8_t *p, size_t n)
-{
-	struct lwbs_node *root;
-	return dec_at(p, n, LWBS_PATH_ROOT, &root);
-}
-
-static const struct lwbs_value *val(const struct lwbs_node *root, struct lwbs_path p)
-{
-	const struct lwbs_node *n = lwbs_node_find(root, &p);
-	return n && n->has_value ? &n->value : NULL;
-}
-
-static void set(struct lwbs_node *root, struct lwbs_path p, struct lwbs_value v)
-{
-	CHECK_INT(lwbs_node_set(arena, root, &p, &v), 0);
-}
-
-static void expect_enc(const struct lwbs_node *root, struct lwbs_path base, const uint8_t *want, size_t n)
-{
-	struct lwbs_buf b;
-	lwbs_buf_init(&b, 0);
-	CHECK_INT(lwbs_senml_cbor_encode(root, &base, &b), 0);
-	CHECK_MEM(b.data, b.len, want, n);
-	lwbs_buf_finish(&b);
-}
+#define CODEC_DECODE lwbs_senml_cbor_decode
+#define CODEC_ENCODE lwbs_senml_cbor_encode
+#include "codec_test.h"
 
 static void test_vector_security(void)
 {
