@@ -85,6 +85,15 @@ enum {
 	LWBS_PROV_SRV_SRV_RES = 1u << 16,
 	LWBS_PROV_SRV_HOLD_OFF = 1u << 17,        /* bootstrap_server only */
 	LWBS_PROV_SRV_ACCOUNT_TIMEOUT = 1u << 18, /* bootstrap_server only */
+	LWBS_PROV_SRV_GENERATE = 1u << 19,        /* generate_credentials */
+};
+
+/* generate_credentials of a PSK DM server: lwbs makes the device's PSK
+ * identity and key on its first bootstrap and keeps them (docs/identity.md). */
+struct lwbs_prov_credgen {
+	const char *identity; /* template: {endpoint} {imsi} {msisdn} {imei} */
+	uint16_t key_len;     /* bytes, LWBS_IDENTITY_KEY_MIN..MAX, default 16 */
+	bool rotate;          /* a new key at every bootstrap */
 };
 
 /* A DM server account (Security + Server instance), or with bootstrap set
@@ -109,6 +118,7 @@ struct lwbs_prov_server {
 	size_t n_sec_res;
 	struct lwbs_prov_res *srv_res; /* extra /1/x resources */
 	size_t n_srv_res;
+	const struct lwbs_prov_credgen *generate; /* NULL: credentials as given */
 };
 
 struct lwbs_prov_acl_entry {
@@ -221,6 +231,16 @@ struct lwbs_prov_device {
 	struct lwbs_prov_profile *merged;
 };
 
+/* Auto-enrolment template: an unknown device whose binding has this home
+ * PLMN and APN is enrolled with this profile (docs/identity.md). */
+struct lwbs_prov_template {
+	struct lwbs_prov_loc loc;
+	const char *plmn; /* home MCC+MNC, NULL: any */
+	const char *apn;  /* NULL: any; compared case-insensitively */
+	const char *profile_name;
+	const struct lwbs_prov_profile *profile; /* set by lwbs_prov_finish() */
+};
+
 struct lwbs_prov_index;
 struct lwbs_arena;
 
@@ -245,6 +265,11 @@ struct lwbs_prov {
 	 * writes without --show-secrets) loads as lwbs_prov_redacted instead of
 	 * being refused. */
 	bool allow_redacted;
+	/* Auto-enrolment templates in file order (top-level `templates:`). */
+	struct lwbs_prov_template *templates;
+	size_t n_templates, cap_templates;
+	/* Profiles sorted by name (internal, set by lwbs_prov_finish()). */
+	struct lwbs_prov_profile **sorted_profiles;
 };
 
 /* The bytes a redacted secret points to (compare the pointer). */
@@ -283,6 +308,18 @@ int lwbs_prov_build_plan(struct lwbs_prov *p, const struct lwbs_prov_profile *pr
  * lwbs_prov_finish(); no allocation. */
 const struct lwbs_prov_device *lwbs_prov_find(const struct lwbs_prov *p, enum lwbs_ident_kind k,
 					       const char *value, size_t len);
+
+/* The profile named name, or NULL (after lwbs_prov_finish). */
+const struct lwbs_prov_profile *lwbs_prov_profile_find(const struct lwbs_prov *p, const char *name);
+
+/* True when a server of pr has generate_credentials. */
+bool lwbs_prov_profile_generates(const struct lwbs_prov_profile *pr);
+
+/* The first template whose plmn and apn fit a device: plmn is the binding's
+ * home MCC+MNC (3GPP-IMSI-MCC-MNC) or NULL/empty, then a template's plmn
+ * must prefix imsi; apn may be NULL. NULL when none fits. */
+const struct lwbs_prov_template *lwbs_prov_template_find(const struct lwbs_prov *p, const char *plmn,
+							  const char *imsi, const char *apn);
 
 /* Bytes of memory p holds (arena, device array, index, secret list): for
  * logs and metrics. */

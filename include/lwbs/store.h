@@ -58,6 +58,14 @@ struct lwbs_audit_record {
 
 typedef void (*lwbs_store_done_fn)(void *arg, int err);
 
+/* An unknown device to enrol from a template (strings borrowed for the
+ * call; docs/identity.md). */
+struct lwbs_store_enrolment {
+	const char *ident[LWBS_IDENT_COUNT]; /* ENDPOINT required; IMSI, MSISDN, IMEI as known */
+	const char *plmn; /* home MCC+MNC (3GPP-IMSI-MCC-MNC) or NULL */
+	const char *apn;  /* or NULL */
+};
+
 struct lwbs_store_ops {
 	const char *name;
 	int (*lookup)(struct lwbs_store *s, const struct lwbs_store_query *q, lwbs_store_lookup_fn cb, void *arg);
@@ -68,6 +76,10 @@ struct lwbs_store_ops {
 	/* Re-reads provisioning data; on failure the old data stays. */
 	int (*reload)(struct lwbs_store *s, char *err, size_t err_cap);
 	void (*destroy)(struct lwbs_store *s);
+	/* Creates the device from the first template that fits, durably,
+	 * then answers like lookup (plan NULL: no template fits). NULL when
+	 * the backend does not enrol. */
+	int (*enrol)(struct lwbs_store *s, const struct lwbs_store_enrolment *e, lwbs_store_lookup_fn cb, void *arg);
 };
 
 struct lwbs_store {

@@ -28,6 +28,13 @@ struct lwbs_store *lwbs_store_embedded_create(const char *const *files, size_t n
  * the set (caller owns it: lwbs_prov_destroy()) or NULL with err filled. */
 struct lwbs_prov *lwbs_store_embedded_load(const char *const *files, size_t n, char *err, size_t err_cap);
 
+/* Opens (creating it) the state journal at path (include/lwbs/store_state.h):
+ * devices enrolled from templates and generated DM credentials, which the
+ * store then serves and extends. Without it the store neither enrols nor
+ * generates credentials (lookups of such devices fail with -ENOTSUP).
+ * 0 or a negative code with err filled. */
+int lwbs_store_embedded_open_state(struct lwbs_store *s, const char *path, char *err, size_t err_cap);
+
 /* The provisioning set currently served (borrowed until the next reload or
  * destroy), e.g. for counts in logs and metrics. */
 const struct lwbs_prov *lwbs_store_embedded_current(struct lwbs_store *s);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lwbs/arena.h"
 #include "lwbs/prov.h"
@@ -37,6 +38,10 @@ static int check_server(const struct lwbs_prov *p, const struct lwbs_prov_profil
 			       s->mode == LWBS_PROV_MODE_NOSEC ? "nosec" : "with keys", s->uri);
 		return -EINVAL;
 	}
+	if (s->generate && s->mode != LWBS_PROV_MODE_PSK) {
+		lwbs_prov_errf(err, cap, p, &s->loc, "%s: generate_credentials needs security psk", what);
+		return -EINVAL;
+	}
 	switch (s->mode) {
 	case LWBS_PROV_MODE_NOSEC:
 		if (s->set & (id | sk | key)) {
@@ -45,7 +50,13 @@ static int check_server(const struct lwbs_prov *p, const struct lwbs_prov_profil
 		}
 		break;
 	case LWBS_PROV_MODE_PSK:
-		if ((s->set & (id | key)) != (id | key) || !s->identity.len || !s->secret_key.len) {
+		if (s->generate) {
+			if (s->set & (id | key)) {
+				lwbs_prov_errf(err, cap, p, &s->loc,
+					       "%s: generate_credentials takes no psk_identity or psk_key", what);
+				return -EINVAL;
+			}
+		} else if ((s->set & (id | key)) != (id | key) || !s->identity.len || !s->secret_key.len) {
 			lwbs_prov_errf(err, cap, p, &s->loc, "%s: psk needs psk_identity and psk_key (not empty)", what);
 			return -EINVAL;
 		}
@@ -179,6 +190,12 @@ static void merge_server(struct lwbs_prov_server *d, const struct lwbs_prov_serv
 	TAKE(LWBS_PROV_SRV_SRV_RES, d->srv_res = s->srv_res; d->n_srv_res = s->n_srv_res);
 	TAKE(LWBS_PROV_SRV_HOLD_OFF, d->hold_off = s->hold_off);
 	TAKE(LWBS_PROV_SRV_ACCOUNT_TIMEOUT, d->account_timeout = s->account_timeout);
+	TAKE(LWBS_PROV_SRV_GENERATE, d->generate = s->generate);
+	/* Credentials given for the device replace generated ones. */
+	if ((set & (LWBS_PROV_SRV_IDENTITY | LWBS_PROV_SRV_SECRET_KEY)) && !(set & LWBS_PROV_SRV_GENERATE)) {
+		d->generate = NULL;
+		d->set &= ~(uint32_t)LWBS_PROV_SRV_GENERATE;
+	}
 	d->set |= set;
 }
 
@@ -316,7 +333,20 @@ int lwbs_prov_finish(struct lwbs_prov *p, char *err, size_t cap)
 			}
 		}
 	}
+	for (size_t i = 0; i < p->n_templates; i++) {
+		struct lwbs_prov_template *t = &p->templates[i];
+		t->profile = find_profile(sorted, p->n_profiles, t->profile_name);
+		if (!t->profile) {
+			lwbs_prov_errf(err, cap, p, &t->loc, "template: no profile named \"%s\"", t->profile_name);
+			rc = -ENOENT;
+			goto out;
+		}
+	}
 	rc = lwbs_prov_index_build(p, &p->index, err, cap);
+	if (!rc) {
+		p->sorted_profiles = sorted;
+		sorted = NULL;
+	}
 out:
 	free(sorted);
 	if (rc)
@@ -324,4 +354,34 @@ out:
 	else
 		p->finished = true;
 	return rc;
+}
+
+const struct lwbs_prov_profile *lwbs_prov_profile_find(const struct lwbs_prov *p, const char *name)
+{
+	return p->finished ? find_profile(p->sorted_profiles, p->n_profiles, name) : NULL;
+}
+
+bool lwbs_prov_profile_generates(const struct lwbs_prov_profile *pr)
+{
+	for (size_t i = 0; i < pr->n_servers; i++)
+		if (pr->servers[i].generate)
+			return true;
+	return false;
+}
+
+const struct lwbs_prov_template *lwbs_prov_template_find(const struct lwbs_prov *p, const char *plmn,
+							  const char *imsi, const char *apn)
+{
+	for (size_t i = 0; i < p->n_templates; i++) {
+		const struct lwbs_prov_template *t = &p->templates[i];
+		if (t->plmn) {
+			if (plmn && *plmn ? strcmp(t->plmn, plmn) != 0
+					  : !imsi || strncmp(imsi, t->plmn, strlen(t->plmn)) != 0)
+				continue;
+		}
+		if (t->apn && (!apn || strcasecmp(t->apn, apn)))
+			continue;
+		return t;
+	}
+	return NULL;
 }

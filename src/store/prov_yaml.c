@@ -20,6 +20,7 @@
 #include "lwbs/codec.h"
 #include "lwbs/err.h"
 #include "lwbs/model.h"
+#include "lwbs/identity.h"
 #include "lwbs/prov.h"
 
 #include "prov_int.h"
@@ -806,6 +807,47 @@ static int set_u32(struct ld *l, const yaml_node_t *n, int64_t min, int64_t max,
 	return rc;
 }
 
+/* generate_credentials: {psk_identity: TEMPLATE, key_length: N, rotate: B} */
+static int parse_credgen(struct ld *l, yaml_node_t *m, const struct lwbs_prov_credgen **out)
+{
+	struct lwbs_prov_credgen *g = lwbs_arena_alloc(l->p->arena, sizeof(*g));
+	struct map_it it;
+	struct kv kv;
+	int64_t i;
+	int rc;
+
+	if (!g)
+		return nomem(l);
+	memset(g, 0, sizeof(*g));
+	g->key_len = 16;
+	if ((rc = map_begin(l, m, "generate_credentials", &it)))
+		return rc;
+	while ((rc = map_next(l, &it, &kv)) > 0) {
+		if (!strcmp(kv.key, "psk_identity")) {
+			if ((rc = get_str(l, kv.v, false, &g->identity)))
+				return rc;
+			if (lwbs_identity_template_check(g->identity))
+				return fail(l, kv.v, "psk_identity: unknown placeholder or unbalanced brace "
+						     "(use {endpoint}, {imsi}, {msisdn}, {imei}; {{ and }} for braces)");
+		} else if (!strcmp(kv.key, "key_length")) {
+			if ((rc = get_int(l, kv.v, LWBS_IDENTITY_KEY_MIN, LWBS_IDENTITY_KEY_MAX, &i)))
+				return rc;
+			g->key_len = (uint16_t)i;
+		} else if (!strcmp(kv.key, "rotate")) {
+			if ((rc = get_bool(l, kv.v, &g->rotate)))
+				return rc;
+		} else {
+			return unknown_key(l, &kv, "generate_credentials (psk_identity, key_length, rotate)");
+		}
+	}
+	if (rc)
+		return rc;
+	if (!g->identity)
+		return fail(l, m, "generate_credentials needs psk_identity (a template such as \"{endpoint}\")");
+	*out = g;
+	return 0;
+}
+
 static int parse_server(struct ld *l, yaml_node_t *m, bool bs, struct lwbs_prov_server *s)
 {
 	const char *where = bs ? "bootstrap_server" : "server";
@@ -892,6 +934,9 @@ static int parse_server(struct ld *l, yaml_node_t *m, bool bs, struct lwbs_prov_
 		} else if (!strcmp(k, "server_resources")) {
 			bit = LWBS_PROV_SRV_SRV_RES;
 			rc = parse_res_map(l, v, LWBS_OID_SERVER, &s->srv_res, &s->n_srv_res);
+		} else if (!strcmp(k, "generate_credentials")) {
+			bit = LWBS_PROV_SRV_GENERATE;
+			rc = parse_credgen(l, v, &s->generate);
 		} else {
 			return unknown_key(l, &kv, where);
 		}
@@ -1411,6 +1456,49 @@ static int add_device(struct ld *l, yaml_node_t *m)
 	return 0;
 }
 
+/* One auto-enrolment template: {plmn, apn, profile}. */
+static int add_template(struct ld *l, yaml_node_t *m)
+{
+	struct lwbs_prov *p = l->p;
+	struct lwbs_prov_template t = {.loc = loc_of(l, m)};
+	struct map_it it;
+	struct kv kv;
+	int rc;
+
+	if ((rc = map_begin(l, m, "template", &it)))
+		return rc;
+	while ((rc = map_next(l, &it, &kv)) > 0) {
+		if (!strcmp(kv.key, "plmn")) {
+			if ((rc = get_str(l, kv.v, false, &t.plmn)))
+				return rc;
+			if ((strlen(t.plmn) != 5 && strlen(t.plmn) != 6) || !is_digits(t.plmn, strlen(t.plmn)))
+				return fail(l, kv.v, "plmn: MCC+MNC, 5 or 6 digits (quote it)");
+		} else if (!strcmp(kv.key, "apn")) {
+			if ((rc = get_str(l, kv.v, false, &t.apn)))
+				return rc;
+		} else if (!strcmp(kv.key, "profile")) {
+			if ((rc = get_str(l, kv.v, false, &t.profile_name)))
+				return rc;
+		} else {
+			return unknown_key(l, &kv, "template (plmn, apn, profile)");
+		}
+	}
+	if (rc)
+		return rc;
+	if (!t.profile_name)
+		return fail(l, m, "template needs profile");
+	if (p->n_templates == p->cap_templates) {
+		size_t nc = p->cap_templates ? p->cap_templates * 2 : 8;
+		void *na = realloc(p->templates, nc * sizeof(*p->templates));
+		if (!na)
+			return nomem(l);
+		p->templates = na;
+		p->cap_templates = nc;
+	}
+	p->templates[p->n_templates++] = t;
+	return 0;
+}
+
 static int load_doc(struct ld *l, yaml_node_t *root)
 {
 	struct map_it it;
@@ -1428,8 +1516,10 @@ static int load_doc(struct ld *l, yaml_node_t *root)
 			fn = add_profile;
 		else if (!strcmp(kv.key, "devices"))
 			fn = add_device;
+		else if (!strcmp(kv.key, "templates"))
+			fn = add_template;
 		else
-			return unknown_key(l, &kv, "the top level (profiles, devices)");
+			return unknown_key(l, &kv, "the top level (profiles, devices, templates)");
 		if (kv.v->type == YAML_SCALAR_NODE && !slen(kv.v))
 			continue; /* "devices:" with nothing */
 		if ((rc = want(l, kv.v, YAML_SEQUENCE_NODE, "a list")))
@@ -1623,6 +1713,8 @@ void lwbs_prov_destroy(struct lwbs_prov *p)
 	free(p->secrets);
 	free(p->profiles);
 	free(p->devices);
+	free(p->templates);
+	free(p->sorted_profiles);
 	free(p->files);
 	lwbs_arena_destroy(p->arena);
 	free(p);
