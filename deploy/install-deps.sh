@@ -9,7 +9,7 @@
 set -eu
 
 BUILD="gcc libc6-dev pkg-config meson ninja-build libcoap3-dev libssl-dev libc-ares-dev libpq-dev libyaml-dev"
-TEST="python3 libcoap3-bin openssl iproute2 procps bind9 bind9-utils bind9-dnsutils isc-dhcp-client postgresql"
+TEST="python3 libcoap3-bin openssl iproute2 procps bind9 bind9-utils bind9-dnsutils isc-dhcp-client postgresql freeradius-utils"
 FUZZ="clang libclang-rt-14-dev"
 
 want="$BUILD"

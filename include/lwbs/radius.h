@@ -286,6 +286,12 @@ int lwbs_radius_table_lookup4(const struct lwbs_radius_table *t, const uint8_t a
 int lwbs_radius_table_lookup6(const struct lwbs_radius_table *t, const uint8_t addr[16],
 			      struct lwbs_radius_binding *out);
 
+/* Calls fn with a copy of every binding (valid for the call), in no
+ * particular order; the table must not change meanwhile. Stops at fn's
+ * first nonzero return and returns it; 0 when every call returned 0. */
+int lwbs_radius_table_foreach(const struct lwbs_radius_table *t,
+			      int (*fn)(void *arg, const struct lwbs_radius_binding *b), void *arg);
+
 size_t lwbs_radius_table_count(const struct lwbs_radius_table *t);
 /* Bytes currently allocated by the table (entries, indexes, strings). */
 size_t lwbs_radius_table_memory(const struct lwbs_radius_table *t);

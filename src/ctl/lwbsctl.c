@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "dns_cmd.h"
+#include "lwbs/identity.h"
 #include "lwbs/provision.h"
+#include "../radius/radius_cmd.h"
 
 struct command {
 	const char *word1, *word2; /* "zone", "generate" */
@@ -22,6 +24,10 @@ static const struct command commands[] = {
 	{"provision", "diff", lwbs_provision_cmd_diff, "[--dsn-file FILE] [--prune BATCH] FILE...  what apply would change"},
 	{"provision", "apply", lwbs_provision_cmd_apply, "[--dsn-file FILE] [--prune BATCH] FILE...  write YAML into PostgreSQL"},
 	{"provision", "export", lwbs_provision_cmd_export, "[--dsn-file FILE] [--batch B] [--show-secrets]  stored data as YAML"},
+	{"radius", "import", lwbs_radius_cmd_import, "--journal PATH | --dsn-file F  FILE...  FreeRADIUS detail files into the bindings"},
+	{"radius", "show", lwbs_radius_cmd_show, "--journal PATH [ADDRESS]  bindings held by the journal"},
+	{"credentials", "export", lwbs_identity_cmd_credentials_export,
+	 "--state FILE [--format leshan|csv] [--ssid N]  generated DM credentials for the DM server"},
 };
 
 static int help(FILE *f)

@@ -460,6 +460,21 @@ int lwbs_radius_table_apply(struct lwbs_radius_table *t, const struct lwbs_radiu
 	return 0;
 }
 
+int lwbs_radius_table_foreach(const struct lwbs_radius_table *t,
+			      int (*fn)(void *arg, const struct lwbs_radius_binding *b), void *arg)
+{
+	struct lwbs_radius_binding b;
+	for (uint32_t e = 0; e < t->nents; e++) {
+		if (!t->ents[e].live)
+			continue;
+		ent_to_binding(&t->ents[e], &b);
+		int r = fn(arg, &b);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int lwbs_radius_table_lookup4(const struct lwbs_radius_table *t, const uint8_t addr[4],
 			      struct lwbs_radius_binding *out)
 {

@@ -1,0 +1,628 @@
+/* lwbs — DTLS 1.2 set-up of the libcoap context (see dtls.h). */
+#include "dtls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "../daemon/log.h"
+#include "lwbs/prov.h"
+#include "lwbs/store_embedded.h"
+
+#define IDENT_MAX 256       /* PSK identity / subject bytes (TR12: 128 must work) */
+#define FAIL_SLOTS 4096     /* sources tracked by the failure limit */
+#define FAIL_PROBES 16
+#define FILTER_MAX 256      /* datagrams dropped per listener per call */
+
+struct listener {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	unsigned accept;
+	int fd;
+};
+
+/* One source address of the failed-handshake limit: handshakes started
+ * (after the cookie exchange) and completed in the current window. */
+struct fail_slot {
+	uint8_t addr[16];
+	uint8_t family; /* 0: free */
+	unsigned started, connected;
+	int64_t window_start, blocked_until;
+};
+
+struct lwbs_dtls {
+	struct lwbs_dtls_conf c;
+	coap_context_t *ctx;
+	/* libcoap may read the PEM files again during a handshake: the names
+	 * live as long as the context */
+	char *cert_file, *key_file, *ca_file;
+	struct listener *listeners;
+	size_t n_listeners;
+	struct fail_slot *slots;
+	coap_bin_const_t key; /* the key of the last identity, borrowed from the store */
+	/* rate-limited logging of failures */
+	int64_t log_ms;
+	unsigned long fails_since_log, dropped_since_log;
+	char last_peer[64];
+};
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static void addr_str(const struct sockaddr *a, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)a;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(out, cap, "%s:%u", host, port);
+	} else if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)a;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(out, cap, "[%s]:%u", host, port);
+	} else {
+		snprintf(out, cap, "?");
+	}
+}
+
+/* The IP address of a (without port) into key[16]; its length, 0 when
+ * not IPv4/IPv6. IPv4-mapped IPv6 counts as IPv4. */
+static size_t addr_key(const struct sockaddr *a, uint8_t key[16], uint8_t *family)
+{
+	if (a->sa_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)a)->sin_addr, 4);
+		*family = AF_INET;
+		return 4;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(in6)) {
+			memcpy(key, in6->s6_addr + 12, 4);
+			*family = AF_INET;
+			return 4;
+		}
+		memcpy(key, in6->s6_addr, 16);
+		*family = AF_INET6;
+		return 16;
+	}
+	return 0;
+}
+
+static uint16_t addr_port(const struct sockaddr *a)
+{
+	return a->sa_family == AF_INET ? ntohs(((const struct sockaddr_in *)a)->sin_port)
+				       : ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+}
+
+static bool addr_any(const struct sockaddr *a)
+{
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+/* The listener a session arrived on: same port, and the same address
+ * unless the listener is bound to the wildcard. */
+static const struct listener *listener_of(const struct lwbs_dtls *d, coap_session_t *cs)
+{
+	const coap_address_t *la = coap_session_get_addr_local(cs);
+	const struct sockaddr *sa;
+	uint8_t k1[16], k2[16], f1, f2;
+	size_t n1, n2;
+
+	if (!la)
+		return NULL;
+	sa = &la->addr.sa;
+	n1 = addr_key(sa, k1, &f1);
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		const struct listener *l = &d->listeners[i];
+		const struct sockaddr *ls = (const struct sockaddr *)&l->addr;
+
+		if (addr_port(ls) != addr_port(sa))
+			continue;
+		if (addr_any(ls))
+			return l;
+		n2 = addr_key(ls, k2, &f2);
+		if (n1 && n1 == n2 && f1 == f2 && memcmp(k1, k2, n1) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+static void log_failures(struct lwbs_dtls *d, bool force)
+{
+	int64_t now = lwbs_loop_now(d->c.loop);
+
+	if (!d->fails_since_log && !d->dropped_since_log)
+		return;
+	if (!force && now - d->log_ms < 1000)
+		return;
+	lwbs_log(LWBS_LOG_WARN, "dtls: %lu failed handshakes, %lu datagrams from blocked sources dropped "
+		 "(last failure from %s)", d->fails_since_log, d->dropped_since_log, d->last_peer);
+	d->fails_since_log = 0;
+	d->dropped_since_log = 0;
+	d->log_ms = now;
+}
+
+/* ---- the failed-handshake limit ------------------------------------------- */
+
+static bool slot_stale(const struct lwbs_dtls *d, const struct fail_slot *s, int64_t now)
+{
+	return s->family == 0 ||
+	       (now >= s->window_start + (int64_t)d->c.window_s * 1000 && now >= s->blocked_until);
+}
+
+static uint32_t hash_key(const uint8_t *k, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of addr: its own, or (create) a free one, a stale one, or the
+ * probed slot with the oldest window that is not blocked. NULL when none. */
+static struct fail_slot *find_slot(struct lwbs_dtls *d, const struct sockaddr *addr, bool create, int64_t now)
+{
+	uint8_t k[16], fam;
+	size_t n = addr_key(addr, k, &fam);
+	struct fail_slot *free_s = NULL, *stale = NULL, *oldest = NULL, *victim;
+	uint32_t h;
+
+	if (!n || !d->slots)
+		return NULL;
+	h = hash_key(k, n);
+	for (unsigned i = 0; i < FAIL_PROBES; i++) {
+		struct fail_slot *s = &d->slots[(h + i) % FAIL_SLOTS];
+
+		if (s->family == fam && memcmp(s->addr, k, n) == 0)
+			return s;
+		if (s->family == 0) {
+			if (!free_s)
+				free_s = s;
+		} else if (slot_stale(d, s, now)) {
+			if (!stale)
+				stale = s;
+		} else if (s->blocked_until <= now && (!oldest || s->window_start < oldest->window_start)) {
+			oldest = s;
+		}
+	}
+	victim = free_s ? free_s : stale ? stale : oldest;
+	if (!create || !victim)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	memcpy(victim->addr, k, n);
+	victim->family = fam;
+	victim->window_start = now;
+	return victim;
+}
+
+/* Moves the slot to a new window when its window is over. */
+static void slot_window(const struct lwbs_dtls *d, struct fail_slot *s, int64_t now)
+{
+	if (now >= s->window_start + (int64_t)d->c.window_s * 1000) {
+		s->window_start = now;
+		s->started = 0;
+		s->connected = 0;
+	}
+}
+
+bool lwbs_dtls_note_start(struct lwbs_dtls *d, const struct sockaddr *addr)
+{
+	int64_t now = lwbs_loop_now(d->c.loop);
+	struct fail_slot *s;
+
+	if (!d->c.max_failures)
+		return false;
+	s = find_slot(d, addr, true, now);
+	if (!s)
+		return false;
+	slot_window(d, s, now);
+	s->started++;
+	if (s->started - (s->connected < s->started ? s->connected : s->started) <= d->c.max_failures ||
+	    s->blocked_until > now)
+		return false;
+	addr_str(addr, d->last_peer, sizeof(d->last_peer));
+	s->blocked_until = now + (int64_t)d->c.block_s * 1000;
+	s->started = 0;
+	s->connected = 0;
+	s->window_start = now;
+	log_failures(d, true);
+	lwbs_log(LWBS_LOG_WARN, "dtls: source %s blocked for %u s: more than %u handshakes not completed in %u s",
+		 d->last_peer, d->c.block_s, d->c.max_failures, d->c.window_s);
+	return true;
+}
+
+void lwbs_dtls_note_connected(struct lwbs_dtls *d, const struct sockaddr *addr)
+{
+	int64_t now = lwbs_loop_now(d->c.loop);
+	struct fail_slot *s;
+
+	if (!d->c.max_failures)
+		return;
+	s = find_slot(d, addr, false, now);
+	if (!s)
+		return;
+	slot_window(d, s, now);
+	s->connected++;
+}
+
+bool lwbs_dtls_blocked(struct lwbs_dtls *d, const struct sockaddr *addr)
+{
+	int64_t now = lwbs_loop_now(d->c.loop);
+	struct fail_slot *s;
+
+	if (!d->c.max_failures)
+		return false;
+	s = find_slot(d, addr, false, now);
+	return s && s->blocked_until > now;
+}
+
+void lwbs_dtls_filter(struct lwbs_dtls *d)
+{
+	uint8_t byte;
+
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		int fd = d->listeners[i].fd;
+
+		if (fd < 0)
+			continue;
+		for (int n = 0; n < FILTER_MAX; n++) {
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+
+			if (recvfrom(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT, (struct sockaddr *)&ss, &sl) < 0)
+				break;
+			if (!lwbs_dtls_blocked(d, (struct sockaddr *)&ss))
+				break;
+			recv(fd, &byte, 1, MSG_DONTWAIT); /* drops the whole datagram */
+			d->dropped_since_log++;
+		}
+	}
+	log_failures(d, false);
+}
+
+/* ---- identities ------------------------------------------------------------ */
+
+static int copy_ident(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	if (n == 0)
+		return -ENOENT;
+	if (memchr(p, '\0', n))
+		return -EINVAL;
+	if (n >= cap)
+		return -E2BIG;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int asn1_text(const ASN1_STRING *s, char *out, size_t cap)
+{
+	unsigned char *utf8 = NULL;
+	int n = ASN1_STRING_to_UTF8(&utf8, s), r;
+
+	if (n < 0)
+		return -EINVAL;
+	r = copy_ident(utf8, (size_t)n, out, cap);
+	OPENSSL_free(utf8);
+	return r;
+}
+
+static int x509_subject(X509 *x, enum lwbs_dtls_subject f, char *out, size_t cap)
+{
+	switch (f) {
+	case LWBS_DTLS_SUBJECT_CN: {
+		X509_NAME *nm = X509_get_subject_name(x);
+		int i = -1, last = -1;
+
+		while ((i = X509_NAME_get_index_by_NID(nm, NID_commonName, i)) >= 0)
+			last = i;
+		if (last < 0)
+			return -ENOENT;
+		return asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, last)), out, cap);
+	}
+	case LWBS_DTLS_SUBJECT_SAN: {
+		GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+		int r = -ENOENT;
+
+		for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && r == -ENOENT; i++) {
+			const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+			if (g->type == GEN_URI || g->type == GEN_DNS || g->type == GEN_EMAIL)
+				r = asn1_text(g->d.ia5, out, cap);
+		}
+		GENERAL_NAMES_free(gens);
+		return r;
+	}
+	case LWBS_DTLS_SUBJECT_SERIAL: {
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+		char *hex = bn ? BN_bn2hex(bn) : NULL;
+		int r = hex ? copy_ident((const uint8_t *)hex, strlen(hex), out, cap) : -EINVAL;
+
+		for (size_t i = 0; r == 0 && out[i]; i++)
+			if (out[i] >= 'A' && out[i] <= 'F')
+				out[i] = (char)(out[i] - 'A' + 'a');
+		OPENSSL_free(hex);
+		BN_free(bn);
+		return r;
+	}
+	}
+	return -EINVAL;
+}
+
+int lwbs_dtls_cert_subject(const uint8_t *der, size_t len, enum lwbs_dtls_subject f, char *out, size_t cap)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	int r;
+
+	if (!x)
+		return -EINVAL;
+	r = x509_subject(x, f, out, cap);
+	X509_free(x);
+	return r;
+}
+
+int lwbs_dtls_identity(const struct lwbs_dtls *d, coap_session_t *cs, enum lwbs_ident_kind *kind, char *out,
+		       size_t cap)
+{
+	const coap_bin_const_t *id = coap_session_get_psk_identity(cs);
+	coap_tls_library_t lib;
+	SSL *ssl;
+	X509 *x;
+	int r;
+
+	if (coap_session_get_proto(cs) != COAP_PROTO_DTLS)
+		return -ENOENT;
+	if (id && id->length) {
+		r = copy_ident(id->s, id->length, out, cap);
+		if (r == 0)
+			*kind = LWBS_IDENT_PSK_ID;
+		return r;
+	}
+	ssl = coap_session_get_tls(cs, &lib);
+	if (!ssl || lib != COAP_TLS_LIBRARY_OPENSSL)
+		return -ENOENT;
+	x = SSL_get0_peer_certificate(ssl);
+	if (!x)
+		return -ENOENT;
+	r = x509_subject(x, d->c.subject, out, cap);
+	if (r == 0)
+		*kind = LWBS_IDENT_CERT_SUBJECT;
+	return r;
+}
+
+int lwbs_dtls_lookup_embedded(void *arg, enum lwbs_ident_kind kind, const char *value, size_t len,
+			      const uint8_t **key, size_t *key_len)
+{
+	const struct lwbs_prov *p = lwbs_store_embedded_current(arg);
+	const struct lwbs_prov_device *dev = p ? lwbs_prov_find(p, kind, value, len) : NULL;
+
+	if (!dev)
+		return -ENOENT;
+	if (kind == LWBS_IDENT_PSK_ID) {
+		if (!dev->psk_key.len || dev->psk_key.ptr == lwbs_prov_redacted)
+			return -ENOENT;
+		*key = dev->psk_key.ptr;
+		*key_len = dev->psk_key.len;
+	}
+	return 0;
+}
+
+/* ---- libcoap callbacks ----------------------------------------------------- */
+
+static void peer_of(coap_session_t *cs, char *out, size_t cap)
+{
+	const coap_address_t *ra = coap_session_get_addr_remote(cs);
+
+	if (ra)
+		addr_str(&ra->addr.sa, out, cap);
+	else
+		snprintf(out, cap, "?");
+}
+
+static const coap_bin_const_t *on_psk_identity(coap_bin_const_t *identity, coap_session_t *cs, void *arg)
+{
+	struct lwbs_dtls *d = arg;
+	const struct listener *l = listener_of(d, cs);
+	char id[IDENT_MAX], peer[64];
+	const uint8_t *key = NULL;
+	size_t key_len = 0;
+	int r;
+
+	d->key.s = NULL;
+	d->key.length = 0;
+	if (!l || !(l->accept & LWBS_DTLS_PSK)) {
+		if (lwbs_log_enabled(LWBS_LOG_DEBUG)) {
+			peer_of(cs, peer, sizeof(peer));
+			lwbs_log(LWBS_LOG_DEBUG, "dtls: peer %s: PSK not accepted on this listener", peer);
+		}
+		return NULL;
+	}
+	r = identity ? copy_ident(identity->s, identity->length, id, sizeof(id)) : -ENOENT;
+	if (r == 0)
+		r = d->c.lookup(d->c.lookup_arg, LWBS_IDENT_PSK_ID, id, strlen(id), &key, &key_len);
+	if (r || !key_len) {
+		if (lwbs_log_enabled(LWBS_LOG_DEBUG)) {
+			peer_of(cs, peer, sizeof(peer));
+			lwbs_log(LWBS_LOG_DEBUG, "dtls: peer %s: unknown PSK identity", peer);
+		}
+		return NULL;
+	}
+	/* libcoap copies the key before the handshake goes on */
+	d->key.s = key;
+	d->key.length = key_len;
+	return &d->key;
+}
+
+static int on_cert(const char *cn, const uint8_t *der, size_t der_len, coap_session_t *cs, unsigned depth,
+		   int validated, void *arg)
+{
+	struct lwbs_dtls *d = arg;
+	const struct listener *l;
+	char subj[IDENT_MAX], peer[64];
+	const uint8_t *key;
+	size_t key_len;
+	int r;
+
+	if (!validated)
+		return 0;
+	if (depth > 0)
+		return 1;
+	l = listener_of(d, cs);
+	if (!l || !(l->accept & LWBS_DTLS_X509)) {
+		if (lwbs_log_enabled(LWBS_LOG_DEBUG)) {
+			peer_of(cs, peer, sizeof(peer));
+			lwbs_log(LWBS_LOG_DEBUG, "dtls: peer %s: certificates not accepted on this listener", peer);
+		}
+		return 0;
+	}
+	r = lwbs_dtls_cert_subject(der, der_len, d->c.subject, subj, sizeof(subj));
+	if (r == 0)
+		r = d->c.lookup(d->c.lookup_arg, LWBS_IDENT_CERT_SUBJECT, subj, strlen(subj), &key, &key_len);
+	if (r) {
+		peer_of(cs, peer, sizeof(peer));
+		lwbs_log(LWBS_LOG_INFO, "dtls: peer %s: certificate subject %s not provisioned", peer,
+			 r == -ENOENT ? "is" : "unreadable or");
+		return 0;
+	}
+	return 1;
+}
+
+void lwbs_dtls_event(struct lwbs_dtls *d, coap_session_t *cs, coap_event_t ev)
+{
+	const coap_address_t *ra = coap_session_get_addr_remote(cs);
+
+	if (!ra || coap_session_get_proto(cs) != COAP_PROTO_DTLS)
+		return;
+	switch (ev) {
+	case COAP_EVENT_SERVER_SESSION_NEW:
+		lwbs_dtls_note_start(d, &ra->addr.sa);
+		break;
+	case COAP_EVENT_DTLS_CONNECTED:
+		lwbs_dtls_note_connected(d, &ra->addr.sa);
+		break;
+	case COAP_EVENT_DTLS_ERROR:
+		addr_str(&ra->addr.sa, d->last_peer, sizeof(d->last_peer));
+		d->fails_since_log++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct lwbs_dtls **out, char *err,
+		     size_t err_cap)
+{
+	struct lwbs_dtls *d;
+	coap_dtls_spsk_t psk = {.version = COAP_DTLS_SPSK_SETUP_VERSION};
+	int r = -ENOMEM;
+
+	if (!coap_dtls_is_supported()) {
+		snprintf(err, err_cap, "libcoap was built without DTLS");
+		return -ENOTSUP;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		goto nomem;
+	d->c = *c;
+	d->ctx = ctx;
+	if (c->max_failures) {
+		d->slots = calloc(FAIL_SLOTS, sizeof(*d->slots));
+		if (!d->slots)
+			goto nomem;
+	}
+	psk.validate_id_call_back = on_psk_identity;
+	psk.id_call_back_arg = d;
+	if (!coap_context_set_psk2(ctx, &psk)) {
+		snprintf(err, err_cap, "dtls: cannot set PSK up");
+		r = -EINVAL;
+		goto fail;
+	}
+	if (c->cert_file) {
+		coap_dtls_pki_t pki = {
+			.version = COAP_DTLS_PKI_SETUP_VERSION,
+			.verify_peer_cert = 1,
+			.check_common_ca = 1,
+			.allow_self_signed = 0,
+			.allow_expired_certs = 0,
+			.cert_chain_validation = 1,
+			.cert_chain_verify_depth = 4,
+			.check_cert_revocation = 0,
+			.validate_cn_call_back = on_cert,
+			.cn_call_back_arg = d,
+		};
+
+		d->cert_file = strdup(c->cert_file);
+		d->key_file = strdup(c->key_file ? c->key_file : c->cert_file);
+		d->ca_file = c->ca_file ? strdup(c->ca_file) : NULL;
+		if (!d->cert_file || !d->key_file || (c->ca_file && !d->ca_file))
+			goto nomem;
+		pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+		pki.pki_key.key.pem.public_cert = d->cert_file;
+		pki.pki_key.key.pem.private_key = d->key_file;
+		pki.pki_key.key.pem.ca_file = d->ca_file;
+		if (!coap_context_set_pki(ctx, &pki)) {
+			snprintf(err, err_cap, "dtls: cannot load the certificate %s, key %s or CA bundle %s",
+				 c->cert_file, d->key_file, c->ca_file ? c->ca_file : "(none)");
+			r = -EINVAL;
+			goto fail;
+		}
+	}
+	*out = d;
+	return 0;
+nomem:
+	snprintf(err, err_cap, "out of memory");
+fail:
+	lwbs_dtls_destroy(d);
+	return r;
+}
+
+void lwbs_dtls_destroy(struct lwbs_dtls *d)
+{
+	if (!d)
+		return;
+	free(d->cert_file);
+	free(d->key_file);
+	free(d->ca_file);
+	free(d->listeners);
+	free(d->slots);
+	free(d);
+}
+
+int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, socklen_t len, unsigned accept,
+			   int fd)
+{
+	struct listener *ls = realloc(d->listeners, (d->n_listeners + 1) * sizeof(*ls));
+
+	if (!ls)
+		return -ENOMEM;
+	d->listeners = ls;
+	ls += d->n_listeners++;
+	memset(ls, 0, sizeof(*ls));
+	memcpy(&ls->addr, addr, len);
+	ls->len = len;
+	ls->accept = accept;
+	ls->fd = fd;
+	return 0;
+}

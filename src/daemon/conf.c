@@ -1,0 +1,778 @@
+/* lwbsd — configuration loader (libyaml document API). */
+#include "conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "conf_radius.h"
+#include "log.h"
+
+struct ctx {
+	const char *file;
+	yaml_document_t *doc;
+	struct lwbs_conf *c;
+	char *err;
+	size_t err_cap;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct ctx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(x->err, x->err_cap, "%s:%zu:%zu: %s", x->file, n ? n->start_mark.line + 1 : 1,
+		 n ? n->start_mark.column + 1 : 1, msg);
+	return -EINVAL;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static int want(struct ctx *x, const yaml_node_t *n, yaml_node_type_t t, const char *what)
+{
+	if (n->type != t)
+		return fail(x, n, "%s expected", what);
+	return 0;
+}
+
+static int get_str(struct ctx *x, const yaml_node_t *n, const char **out)
+{
+	int r = want(x, n, YAML_SCALAR_NODE, "a string");
+
+	if (r)
+		return r;
+	*out = scalar(n);
+	return 0;
+}
+
+static int get_uint(struct ctx *x, const yaml_node_t *n, unsigned long long min, unsigned long long max,
+		    unsigned long long *out)
+{
+	const char *s;
+	char *end;
+	unsigned long long v;
+	int r = get_str(x, n, &s);
+
+	if (r)
+		return r;
+	if (*s < '0' || *s > '9')
+		return fail(x, n, "a non-negative integer expected, got \"%s\"", s);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end) {
+		/* size suffixes for byte counts */
+		unsigned long long mul = 1;
+
+		if (!strcmp(end, "K") || !strcmp(end, "KiB"))
+			mul = 1024;
+		else if (!strcmp(end, "M") || !strcmp(end, "MiB"))
+			mul = 1024 * 1024;
+		else
+			return fail(x, n, "a non-negative integer expected, got \"%s\"", s);
+		if (v > ULLONG_MAX / mul)
+			errno = ERANGE;
+		v *= mul;
+	}
+	if (errno || v < min || v > max)
+		return fail(x, n, "value %s out of range %llu..%llu", s, min, max);
+	*out = v;
+	return 0;
+}
+
+static int get_bool(struct ctx *x, const yaml_node_t *n, bool *out)
+{
+	const char *s;
+	int r = get_str(x, n, &s);
+
+	if (r)
+		return r;
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off")) {
+		*out = false;
+		return 0;
+	}
+	return fail(x, n, "true or false expected, got \"%s\"", s);
+}
+
+/* Path relative to the config file's directory unless absolute. */
+static int resolve(struct ctx *x, const yaml_node_t *n, char **out)
+{
+	const char *s;
+	int r = get_str(x, n, &s);
+	char *p;
+
+	if (r)
+		return r;
+	if (!*s)
+		return fail(x, n, "empty path");
+	if (s[0] == '/' || !strcmp(x->c->dir, "."))
+		p = strdup(s);
+	else if (asprintf(&p, "%s/%s", x->c->dir, s) < 0)
+		p = NULL;
+	if (!p)
+		return -ENOMEM;
+	free(*out);
+	*out = p;
+	return 0;
+}
+
+static int parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(port);
+		*len = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(port);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+#define FOR_PAIRS(x, map, p) \
+	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; p < (map)->data.mapping.pairs.top; p++)
+
+static yaml_node_t *node(struct ctx *x, int id)
+{
+	return yaml_document_get_node(x->doc, id);
+}
+
+/* Key node of a pair, checked to be a scalar. */
+static int key_of(struct ctx *x, yaml_node_pair_t *p, const char **k, yaml_node_t **kn, yaml_node_t **vn)
+{
+	*kn = node(x, p->key);
+	*vn = node(x, p->value);
+	*k = "";
+	if ((*kn)->type != YAML_SCALAR_NODE)
+		return fail(x, *kn, "a key must be a string");
+	*k = scalar(*kn);
+	return 0;
+}
+
+/* accept: [nosec, psk, x509] */
+static int parse_accept(struct ctx *x, yaml_node_t *seq, unsigned *out)
+{
+	unsigned acc = 0;
+	const char *s;
+	int r;
+
+	if ((r = want(x, seq, YAML_SEQUENCE_NODE, "a list of security modes")))
+		return r;
+	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+		yaml_node_t *n = node(x, *it);
+
+		if ((r = get_str(x, n, &s)))
+			return r;
+		if (!strcmp(s, "nosec"))
+			acc |= LWBS_CONF_ACCEPT_NOSEC;
+		else if (!strcmp(s, "psk"))
+			acc |= LWBS_CONF_ACCEPT_PSK;
+		else if (!strcmp(s, "x509"))
+			acc |= LWBS_CONF_ACCEPT_X509;
+		else if (!strcmp(s, "rpk"))
+			return fail(x, n, "rpk is not supported by libcoap 4.3.1 with OpenSSL (see docs/lwbsd.md, DTLS)");
+		else
+			return fail(x, n, "security mode must be nosec, psk or x509, not \"%s\"", s);
+	}
+	if (!acc)
+		return fail(x, seq, "accept needs at least one security mode");
+	*out = acc;
+	return 0;
+}
+
+/* x509: {cert, key, ca, identity} */
+static int parse_x509(struct ctx *x, yaml_node_t *map, struct lwbs_conf_x509 *o)
+{
+	const char *k, *s;
+	yaml_node_t *kn, *vn;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "cert"))
+			r = resolve(x, vn, &o->cert);
+		else if (!strcmp(k, "key"))
+			r = resolve(x, vn, &o->key);
+		else if (!strcmp(k, "ca"))
+			r = resolve(x, vn, &o->ca);
+		else if (!strcmp(k, "identity")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "cn"))
+				o->identity = 0;
+			else if (!strcmp(s, "san"))
+				o->identity = 1;
+			else if (!strcmp(s, "serial"))
+				o->identity = 2;
+			else
+				return fail(x, vn, "identity must be cn, san or serial, not \"%s\"", s);
+		} else
+			r = fail(x, kn, "unknown key \"%s\" in x509", k);
+		if (r)
+			return r;
+	}
+	if (!o->cert || !o->key || !o->ca)
+		return fail(x, map, "x509 needs cert, key and ca");
+	return 0;
+}
+
+/* handshake_limit: {max_incomplete, window, block} */
+static int parse_hs_limit(struct ctx *x, yaml_node_t *map, struct lwbs_conf_listener *l)
+{
+	const char *k;
+	yaml_node_t *kn, *vn;
+	unsigned long long v;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "max_incomplete")) {
+			if ((r = get_uint(x, vn, 0, 1000000, &v)))
+				return r;
+			l->hs_max_incomplete = (unsigned)v;
+		} else if (!strcmp(k, "window")) {
+			if ((r = get_uint(x, vn, 1, 86400, &v)))
+				return r;
+			l->hs_window_s = (unsigned)v;
+		} else if (!strcmp(k, "block")) {
+			if ((r = get_uint(x, vn, 0, 86400, &v)))
+				return r;
+			l->hs_block_s = (unsigned)v;
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in handshake_limit", k);
+		}
+	}
+	return 0;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_listener *l)
+{
+	const char *address = NULL, *k, *s;
+	yaml_node_t *kn, *vn, *addr_node = map, *stack_node = NULL, *accept_node = NULL, *tls_node = NULL;
+	unsigned long long v;
+	bool port_set = false;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a listener mapping")))
+		return r;
+	l->port = 5683;
+	l->receive_buffer = 4u << 20;
+	l->trusted = false;
+	l->stack = LWBS_CONF_STACK_NATIVE;
+	l->transport = LWBS_CONF_TRANSPORT_UDP;
+	l->hs_max_incomplete = 20;
+	l->hs_window_s = 60;
+	l->hs_block_s = 60;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "address")) {
+			if ((r = get_str(x, vn, &address)))
+				return r;
+			addr_node = vn;
+		} else if (!strcmp(k, "port")) {
+			if ((r = get_uint(x, vn, 0, 65535, &v)))
+				return r;
+			l->port = (uint16_t)v;
+			port_set = true;
+		} else if (!strcmp(k, "transport")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "udp"))
+				l->transport = LWBS_CONF_TRANSPORT_UDP;
+			else if (!strcmp(s, "dtls"))
+				l->transport = LWBS_CONF_TRANSPORT_DTLS;
+			else
+				return fail(x, vn, "transport \"%s\" is not supported (udp or dtls)", s);
+		} else if (!strcmp(k, "accept")) {
+			if ((r = parse_accept(x, vn, &l->accept)))
+				return r;
+			accept_node = vn;
+		} else if (!strcmp(k, "x509")) {
+			if ((r = parse_x509(x, vn, &l->x509)))
+				return r;
+			tls_node = kn;
+		} else if (!strcmp(k, "handshake_limit")) {
+			if ((r = parse_hs_limit(x, vn, l)))
+				return r;
+			tls_node = kn;
+		} else if (!strcmp(k, "receive_buffer")) {
+			if ((r = get_uint(x, vn, 4096, 1ull << 30, &v)))
+				return r;
+			l->receive_buffer = (size_t)v;
+		} else if (!strcmp(k, "trusted")) {
+			if ((r = get_bool(x, vn, &l->trusted)))
+				return r;
+		} else if (!strcmp(k, "stack")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "native"))
+				l->stack = LWBS_CONF_STACK_NATIVE;
+			else if (!strcmp(s, "libcoap"))
+				l->stack = LWBS_CONF_STACK_LIBCOAP;
+			else
+				return fail(x, vn, "stack must be native or libcoap, not \"%s\"", s);
+			stack_node = vn;
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in listener", k);
+		}
+	}
+	if (!address)
+		return fail(x, map, "listener without address");
+	if (l->transport == LWBS_CONF_TRANSPORT_DTLS) {
+		if (!port_set)
+			l->port = 5684;
+		if (stack_node && l->stack != LWBS_CONF_STACK_LIBCOAP)
+			return fail(x, stack_node, "transport dtls needs stack: libcoap");
+		l->stack = LWBS_CONF_STACK_LIBCOAP;
+		if (!l->accept)
+			l->accept = LWBS_CONF_ACCEPT_PSK | (l->x509.cert ? LWBS_CONF_ACCEPT_X509 : 0);
+		if (l->accept & LWBS_CONF_ACCEPT_NOSEC)
+			return fail(x, accept_node, "a dtls listener accepts psk and x509, not nosec");
+		if ((l->accept & LWBS_CONF_ACCEPT_X509) && !l->x509.cert)
+			return fail(x, map, "accept: x509 needs an x509 block (cert, key, ca)");
+	} else {
+		if (!l->accept)
+			l->accept = LWBS_CONF_ACCEPT_NOSEC;
+		if (l->accept != LWBS_CONF_ACCEPT_NOSEC)
+			return fail(x, accept_node, "a udp listener accepts only nosec");
+		if (tls_node)
+			return fail(x, tls_node, "\"%s\" needs transport: dtls", scalar(tls_node));
+	}
+	if (strlen(address) >= sizeof(l->address) || parse_addr(address, l->port, &l->addr, &l->addr_len))
+		return fail(x, addr_node, "\"%s\" is not an IPv4 or IPv6 address", address);
+	strcpy(l->address, address);
+	return 0;
+}
+
+static int parse_listeners(struct ctx *x, yaml_node_t *seq)
+{
+	size_t n;
+	int r;
+
+	if ((r = want(x, seq, YAML_SEQUENCE_NODE, "a list of listeners")))
+		return r;
+	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	if (n == 0)
+		return fail(x, seq, "at least one listener is needed");
+	for (size_t i = 0; i < x->c->n_listeners; i++) {
+		free(x->c->listeners[i].x509.cert);
+		free(x->c->listeners[i].x509.key);
+		free(x->c->listeners[i].x509.ca);
+	}
+	free(x->c->listeners);
+	x->c->n_listeners = 0;
+	x->c->listeners = calloc(n, sizeof(*x->c->listeners));
+	if (!x->c->listeners)
+		return -ENOMEM;
+	x->c->n_listeners = n;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *ln = node(x, seq->data.sequence.items.start[i]);
+		struct lwbs_conf_listener *l = &x->c->listeners[i];
+
+		r = parse_listener(x, ln, l);
+		if (r)
+			return r;
+		/* one libcoap context: one certificate set and one limit */
+		for (size_t j = 0; j < i && l->transport == LWBS_CONF_TRANSPORT_DTLS; j++) {
+			const struct lwbs_conf_listener *o = &x->c->listeners[j];
+
+			if (o->transport != LWBS_CONF_TRANSPORT_DTLS)
+				continue;
+			if ((o->x509.cert && l->x509.cert &&
+			     (!same_str(o->x509.cert, l->x509.cert) || !same_str(o->x509.key, l->x509.key) ||
+			      !same_str(o->x509.ca, l->x509.ca) || o->x509.identity != l->x509.identity)) ||
+			    o->hs_max_incomplete != l->hs_max_incomplete || o->hs_window_s != l->hs_window_s ||
+			    o->hs_block_s != l->hs_block_s)
+				return fail(x, ln, "dtls listeners share one x509 block and handshake_limit "
+					    "(write them the same on each)");
+		}
+	}
+	return 0;
+}
+
+static int parse_store(struct ctx *x, yaml_node_t *map)
+{
+	const char *k, *s;
+	yaml_node_t *kn, *vn, *files = NULL;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "type")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (strcmp(s, "embedded") != 0)
+				return fail(x, vn, "store type \"%s\" is not supported (only embedded for now)", s);
+		} else if (!strcmp(k, "files")) {
+			if ((r = want(x, vn, YAML_SEQUENCE_NODE, "a list of files")))
+				return r;
+			files = vn;
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in store", k);
+		}
+	}
+	if (!files)
+		return fail(x, map, "store needs files");
+	size_t n = (size_t)(files->data.sequence.items.top - files->data.sequence.items.start);
+	x->c->store_files = calloc(n ? n : 1, sizeof(char *));
+	if (!x->c->store_files)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *fn = node(x, files->data.sequence.items.start[i]);
+
+		r = resolve(x, fn, &x->c->store_files[i]);
+		if (r)
+			return r;
+		x->c->n_store_files = i + 1;
+		if (access(x->c->store_files[i], R_OK) < 0)
+			return fail(x, fn, "cannot read %s: %s", x->c->store_files[i], strerror(errno));
+	}
+	return 0;
+}
+
+static int parse_session(struct ctx *x, yaml_node_t *map)
+{
+	const char *k;
+	yaml_node_t *kn, *vn;
+	unsigned long long v;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "timeout")) {
+			if ((r = get_uint(x, vn, 1, 86400, &v)))
+				return r;
+			x->c->session_timeout_s = (unsigned)v;
+		} else if (!strcmp(k, "max_sessions")) {
+			if ((r = get_uint(x, vn, 1, 10000000, &v)))
+				return r;
+			x->c->max_sessions = (unsigned)v;
+		} else if (!strcmp(k, "shutdown_grace")) {
+			if ((r = get_uint(x, vn, 0, 3600, &v)))
+				return r;
+			x->c->shutdown_grace_s = (unsigned)v;
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in session", k);
+		}
+	}
+	return 0;
+}
+
+static int parse_audit(struct ctx *x, yaml_node_t *map)
+{
+	const char *k, *s;
+	yaml_node_t *kn, *vn;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "file")) {
+			if ((r = resolve(x, vn, &x->c->audit_file)))
+				return r;
+		} else if (!strcmp(k, "fsync")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "batch"))
+				x->c->audit_fsync = LWBS_CONF_FSYNC_BATCH;
+			else if (!strcmp(s, "always"))
+				x->c->audit_fsync = LWBS_CONF_FSYNC_ALWAYS;
+			else if (!strcmp(s, "never"))
+				x->c->audit_fsync = LWBS_CONF_FSYNC_NEVER;
+			else
+				return fail(x, vn, "fsync must be batch, always or never, not \"%s\"", s);
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in audit", k);
+		}
+	}
+	return 0;
+}
+
+static int parse_level(struct ctx *x, yaml_node_t *vn, int *out)
+{
+	enum lwbs_log_level lv;
+	const char *s;
+	int r = get_str(x, vn, &s);
+
+	if (r)
+		return r;
+	if (lwbs_log_level_parse(s, &lv))
+		return fail(x, vn, "log level must be error, warning, info or debug, not \"%s\"", s);
+	*out = (int)lv;
+	return 0;
+}
+
+static int parse_log(struct ctx *x, yaml_node_t *map)
+{
+	const char *k, *s;
+	yaml_node_t *kn, *vn;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "level")) {
+			if ((r = parse_level(x, vn, &x->c->log_level)))
+				return r;
+		} else if (!strcmp(k, "coap_level")) {
+			if ((r = parse_level(x, vn, &x->c->coap_log_level)))
+				return r;
+		} else if (!strcmp(k, "file")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "stderr")) {
+				free(x->c->log_file);
+				x->c->log_file = NULL;
+			} else if ((r = resolve(x, vn, &x->c->log_file))) {
+				return r;
+			}
+		} else if (!strcmp(k, "format")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "text"))
+				x->c->log_json = false;
+			else if (!strcmp(s, "json"))
+				x->c->log_json = true;
+			else
+				return fail(x, vn, "log format must be text or json, not \"%s\"", s);
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in log", k);
+		}
+	}
+	return 0;
+}
+
+/* "127.0.0.1:9464", "[::1]:9464" */
+static int parse_metrics(struct ctx *x, yaml_node_t *map)
+{
+	const char *k, *s;
+	yaml_node_t *kn, *vn;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "listen")) {
+			char host[64];
+			const char *colon, *h;
+			size_t hl;
+			char *end;
+			unsigned long port;
+
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			colon = strrchr(s, ':');
+			if (!colon)
+				return fail(x, vn, "metrics listen must be address:port");
+			h = s;
+			hl = (size_t)(colon - s);
+			if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+				h++;
+				hl -= 2;
+			}
+			port = strtoul(colon + 1, &end, 10);
+			if (hl == 0 || hl >= sizeof(host) || *end || colon[1] == '\0' || port > 65535)
+				return fail(x, vn, "metrics listen must be address:port, not \"%s\"", s);
+			memcpy(host, h, hl);
+			host[hl] = '\0';
+			if (parse_addr(host, (uint16_t)port, &x->c->metrics_addr, &x->c->metrics_addr_len))
+				return fail(x, vn, "\"%s\" is not an IPv4 or IPv6 address", host);
+			if (strlen(s) >= sizeof(x->c->metrics_listen))
+				return fail(x, vn, "metrics listen too long");
+			strcpy(x->c->metrics_listen, s);
+			x->c->metrics = true;
+		} else {
+			return fail(x, kn, "unknown key \"%s\" in metrics", k);
+		}
+	}
+	return 0;
+}
+
+static int parse_root(struct ctx *x, yaml_node_t *root)
+{
+	const char *k;
+	yaml_node_t *kn, *vn;
+	bool have_store = false;
+	int r;
+
+	if (!root)
+		return fail(x, NULL, "empty configuration");
+	if ((r = want(x, root, YAML_MAPPING_NODE, "a mapping at the top level")))
+		return r;
+	FOR_PAIRS(x, root, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "listeners"))
+			r = parse_listeners(x, vn);
+		else if (!strcmp(k, "store")) {
+			if (have_store)
+				return fail(x, kn, "duplicate key \"store\"");
+			have_store = true;
+			r = parse_store(x, vn);
+		} else if (!strcmp(k, "session"))
+			r = parse_session(x, vn);
+		else if (!strcmp(k, "audit"))
+			r = parse_audit(x, vn);
+		else if (!strcmp(k, "log"))
+			r = parse_log(x, vn);
+		else if (!strcmp(k, "metrics"))
+			r = parse_metrics(x, vn);
+		else if (!strcmp(k, "radius"))
+			r = lwbs_conf_radius_parse(x->doc, vn, x->file, x->c->dir, &x->c->radius, x->err, x->err_cap);
+		else
+			r = fail(x, kn, "unknown key \"%s\"", k);
+		if (r)
+			return r;
+	}
+	if (!have_store)
+		return fail(x, root, "missing \"store\" section");
+	return 0;
+}
+
+static int set_defaults(struct lwbs_conf *c)
+{
+	struct lwbs_conf_listener *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	strcpy(l->address, "0.0.0.0");
+	l->port = 5683;
+	l->receive_buffer = 4u << 20;
+	l->accept = LWBS_CONF_ACCEPT_NOSEC;
+	parse_addr(l->address, l->port, &l->addr, &l->addr_len);
+	c->listeners = l;
+	c->n_listeners = 1;
+	c->session_timeout_s = 247;
+	c->max_sessions = 100000;
+	c->shutdown_grace_s = 5;
+	c->audit_fsync = LWBS_CONF_FSYNC_BATCH;
+	c->log_level = LWBS_LOG_INFO;
+	c->coap_log_level = LWBS_LOG_WARN;
+	return 0;
+}
+
+int lwbs_conf_load(const char *path, struct lwbs_conf **out, char *err, size_t err_cap)
+{
+	struct lwbs_conf *c = calloc(1, sizeof(*c));
+	struct ctx x = {.file = path, .err = err, .err_cap = err_cap};
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	FILE *f = NULL;
+	const char *slash;
+	int r;
+
+	if (!c)
+		goto nomem;
+	c->path = strdup(path);
+	slash = strrchr(path, '/');
+	c->dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!c->path || !c->dir || set_defaults(c))
+		goto nomem;
+	x.c = c;
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		snprintf(err, err_cap, "%s:1:1: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!yaml_parser_initialize(&parser))
+		goto nomem;
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, err_cap, "%s:%zu:%zu: %s%s%s", path, parser.problem_mark.line + 1,
+			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "YAML error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		r = -EINVAL;
+		goto fail;
+	}
+	x.doc = &doc;
+	r = parse_root(&x, yaml_document_get_root_node(&doc));
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (r) {
+		if (r == -ENOMEM)
+			snprintf(err, err_cap, "%s:1:1: out of memory", path);
+		goto fail;
+	}
+	fclose(f);
+	*out = c;
+	return 0;
+nomem:
+	snprintf(err, err_cap, "%s:1:1: out of memory", path);
+	r = -ENOMEM;
+fail:
+	if (f)
+		fclose(f);
+	lwbs_conf_destroy(c);
+	return r;
+}
+
+void lwbs_conf_destroy(struct lwbs_conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_store_files; i++)
+		free(c->store_files[i]);
+	free(c->store_files);
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		free(c->listeners[i].x509.cert);
+		free(c->listeners[i].x509.key);
+		free(c->listeners[i].x509.ca);
+	}
+	free(c->listeners);
+	free(c->audit_file);
+	lwbs_radius_conf_clear(&c->radius);
+	free(c->log_file);
+	free(c->dir);
+	free(c->path);
+	free(c);
+}

@@ -1,0 +1,169 @@
+/* lwbs-devsim — single-device mode: one bootstrap, a JSON report on stdout. */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "devsim.h"
+#include "lwbs/err.h"
+
+static const char *method_name(uint8_t m)
+{
+	switch (m) {
+	case DEVSIM_GET: return "GET";
+	case DEVSIM_POST: return "POST";
+	case DEVSIM_PUT: return "PUT";
+	case DEVSIM_DELETE: return "DELETE";
+	default: return "OTHER";
+	}
+}
+
+static void print_report(const struct devsim_client *c, const struct devsim_opts *o)
+{
+	enum lwbs_version v = o->version;
+	struct lwbs_buf b;
+	char cs[8];
+
+	lwbs_buf_init(&b, 0);
+	lwbs_buf_printf(&b, "{\"result\":\"%s\",\"reason\":", c->ok ? "ok" : "failed");
+	devsim_json_string(&b, c->reason, strlen(c->reason));
+	if (o->discovered) {
+		lwbs_buf_puts(&b, ",\"discovered\":");
+		devsim_json_string(&b, o->discovered, strlen(o->discovered));
+		lwbs_buf_printf(&b, ",\"discovery\":%s", o->discovery_json);
+	}
+	lwbs_buf_printf(&b, ",\"lwm2m\":\"%s\",\"bootstrap_request\":", lwbs_version_str(v));
+	if (c->bs_code)
+		lwbs_buf_printf(&b, "\"%s\"", devsim_code_str(c->bs_code, cs));
+	else
+		lwbs_buf_puts(&b, "null");
+	if (c->conf.pack) {
+		lwbs_buf_puts(&b, ",\"bootstrap_pack\":");
+		if (c->pack_code)
+			lwbs_buf_printf(&b, "\"%s\"", devsim_code_str(c->pack_code, cs));
+		else
+			lwbs_buf_puts(&b, "null");
+	}
+	lwbs_buf_puts(&b, ",\"requests\":[");
+	for (size_t i = 0; i < c->n_log; i++) {
+		const struct devsim_log_entry *e = &c->log[i];
+		lwbs_buf_printf(&b, "%s{\"method\":\"%s\",\"path\":", i ? "," : "", method_name(e->method));
+		devsim_json_string(&b, e->path, strlen(e->path));
+		if (e->accept >= 0)
+			lwbs_buf_printf(&b, ",\"accept\":%d", e->accept);
+		if (e->cf >= 0)
+			lwbs_buf_printf(&b, ",\"format\":%d", e->cf);
+		lwbs_buf_printf(&b, ",\"code\":\"%s\"}", devsim_code_str(e->code, cs));
+	}
+	lwbs_buf_puts(&b, "],\"objects\":");
+	devsim_device_json(&c->dev, &b);
+	lwbs_buf_puts(&b, "}\n");
+	if (!lwbs_buf_err(&b))
+		fwrite(b.data, 1, b.len, stdout);
+	fflush(stdout);
+	lwbs_buf_finish(&b);
+}
+
+static int local_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = {0}, *res;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+	if (getaddrinfo(s, "0", &hints, &res) != 0)
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void flush(int fd, struct lwbs_buf *out)
+{
+	if (out->len && !lwbs_buf_err(out))
+		send(fd, out->data, out->len, 0);
+	lwbs_buf_reset(out);
+}
+
+int devsim_single_run(const struct devsim_opts *o)
+{
+	struct devsim_device_conf dc = {
+		.version = o->version,
+		.bs_iid = o->bs_iid,
+		.bs_uri = o->server,
+		.endpoint = o->ep,
+		.fail_finish = o->fail_finish,
+	};
+	struct devsim_client_conf cc = {
+		.endpoint = o->ep,
+		.pct = o->pct,
+		.pack = o->pack,
+		.accept = o->accept,
+		.mute_after = o->mute_after,
+		.log = true,
+		.seed = (uint32_t)devsim_now_us() ^ (uint32_t)getpid(),
+	};
+	struct sockaddr_storage ls;
+	socklen_t ll = 0;
+	struct devsim_client *c;
+	struct lwbs_buf out;
+	uint8_t dgram[65536], obuf[4 * DEVSIM_MAX_DGRAM];
+	int fd, rc;
+
+	if (o->local && local_addr(o->local, &ls, &ll)) {
+		fprintf(stderr, "lwbs-devsim: --local must be an IP address: %s\n", o->local);
+		return 2;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || devsim_client_init(c, &dc, &cc)) {
+		fprintf(stderr, "lwbs-devsim: out of memory\n");
+		free(c);
+		return 1;
+	}
+	fd = devsim_transport_open(o, o->local ? (struct sockaddr *)&ls : NULL, ll);
+	if (fd < 0) {
+		fprintf(stderr, "lwbs-devsim: cannot open the transport: %s\n", strerror(-fd));
+		devsim_client_finish(c);
+		free(c);
+		return 1;
+	}
+	lwbs_buf_init_fixed(&out, obuf, sizeof(obuf));
+	int64_t now = devsim_now_us(), stop = now + (int64_t)(o->timeout * 1e6);
+	rc = devsim_client_start(c, now / 1000, &out);
+	flush(fd, &out);
+	while (!rc && c->state != DEVSIM_CL_DONE) {
+		now = devsim_now_us();
+		if (now >= stop) {
+			devsim_client_fail(c, "timeout");
+			break;
+		}
+		int64_t wake = stop, dl = devsim_client_deadline(c);
+		if (dl != INT64_MAX && dl * 1000 < wake)
+			wake = dl * 1000;
+		struct pollfd pfd = {fd, POLLIN, 0};
+		int wait_ms = (int)((wake - now + 999) / 1000);
+		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+			break;
+		for (;;) {
+			ssize_t n = recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT);
+			if (n < 0)
+				break;
+			devsim_client_input(c, devsim_now_us() / 1000, dgram, (size_t)n, &out);
+			flush(fd, &out);
+		}
+		devsim_client_timer(c, devsim_now_us() / 1000, &out);
+		flush(fd, &out);
+	}
+	if (rc)
+		devsim_client_fail(c, lwbs_strerror(rc));
+	print_report(c, o);
+	rc = c->ok ? 0 : 1;
+	close(fd);
+	devsim_client_finish(c);
+	free(c);
+	return rc;
+}
