@@ -143,8 +143,7 @@ static int stage_profiles(struct run *r)
 out:
 	PQclear(res);
 	lwbs_buf_finish(&pb);
-	explicit_bzero(sb.data, sb.cap);
-	lwbs_buf_finish(&sb);
+	lwbs_buf_finish_secret(&sb);
 	lwbs_provision_doc_finish(&d);
 	return rc;
 }
@@ -347,8 +346,7 @@ static int stage_devices(struct run *r)
 out:
 	lwbs_buf_finish(&db);
 	lwbs_buf_finish(&ib);
-	explicit_bzero(sb.data, sb.cap);
-	lwbs_buf_finish(&sb);
+	lwbs_buf_finish_secret(&sb);
 	lwbs_provision_doc_finish(&d);
 	return rc;
 }

@@ -27,6 +27,9 @@ void lwbs_buf_init(struct lwbs_buf *b, size_t limit);
 void lwbs_buf_init_fixed(struct lwbs_buf *b, void *mem, size_t cap);
 /* Frees growable storage. NULL-safe; the buffer may be re-initialised. */
 void lwbs_buf_finish(struct lwbs_buf *b);
+/* Like lwbs_buf_finish, after overwriting the storage with zeros: for
+ * buffers that held secrets. NULL-safe. */
+void lwbs_buf_finish_secret(struct lwbs_buf *b);
 /* Empties the buffer and clears the error; keeps storage. */
 void lwbs_buf_reset(struct lwbs_buf *b);
 

@@ -32,6 +32,13 @@ void lwbs_buf_finish(struct lwbs_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void lwbs_buf_finish_secret(struct lwbs_buf *b)
+{
+	if (b && b->data)
+		explicit_bzero(b->data, b->cap);
+	lwbs_buf_finish(b);
+}
+
 void lwbs_buf_reset(struct lwbs_buf *b)
 {
 	b->len = 0;

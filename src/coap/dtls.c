@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -42,7 +44,6 @@ struct fail_slot {
 
 struct lwbs_dtls {
 	struct lwbs_dtls_conf c;
-	coap_context_t *ctx;
 	/* libcoap may read the PEM files again during a handshake: the names
 	 * live as long as the context */
 	char *cert_file, *key_file, *ca_file;
@@ -123,7 +124,7 @@ static const struct listener *listener_of(const struct lwbs_dtls *d, coap_sessio
 {
 	const coap_address_t *la = coap_session_get_addr_local(cs);
 	const struct sockaddr *sa;
-	uint8_t k1[16], k2[16], f1, f2;
+	uint8_t k1[16], k2[16], f1 = 0, f2 = 0;
 	size_t n1, n2;
 
 	if (!la)
@@ -352,6 +353,19 @@ static int x509_subject(X509 *x, enum lwbs_dtls_subject f, char *out, size_t cap
 		GENERAL_NAMES_free(gens);
 		return r;
 	}
+	case LWBS_DTLS_SUBJECT_DN: {
+		BIO *b = BIO_new(BIO_s_mem());
+		char *p;
+		long n;
+		int r = -EINVAL;
+
+		if (b && X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+			n = BIO_get_mem_data(b, &p);
+			r = n > 0 ? copy_ident((const uint8_t *)p, (size_t)n, out, cap) : -ENOENT;
+		}
+		BIO_free(b);
+		return r;
+	}
 	case LWBS_DTLS_SUBJECT_SERIAL: {
 		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 		char *hex = bn ? BN_bn2hex(bn) : NULL;
@@ -531,6 +545,49 @@ void lwbs_dtls_event(struct lwbs_dtls *d, coap_session_t *cs, coap_event_t ev)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
+static void ssl_reason(char *buf, size_t cap)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e)
+		ERR_error_string_n(e, buf, cap);
+	else
+		snprintf(buf, cap, "unreadable");
+	ERR_clear_error();
+}
+
+/* libcoap reads the PEM files only during a handshake: read them once now
+ * so that a bad file is one clear line at start-up. */
+static int check_pki(const struct lwbs_dtls_conf *c, char *err, size_t err_cap)
+{
+	SSL_CTX *ctx = SSL_CTX_new(DTLS_server_method());
+	const char *key = c->key_file ? c->key_file : c->cert_file;
+	char why[256];
+	int r = -EINVAL;
+
+	if (!ctx) {
+		snprintf(err, err_cap, "out of memory");
+		return -ENOMEM;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1) {
+		ssl_reason(why, sizeof(why));
+		snprintf(err, err_cap, "x509 cert %s: %s", c->cert_file, why);
+	} else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		ssl_reason(why, sizeof(why));
+		snprintf(err, err_cap, "x509 key %s: %s", key, why);
+	} else if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		snprintf(err, err_cap, "x509 key %s does not belong to the certificate %s", key, c->cert_file);
+	} else if (c->ca_file && SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1) {
+		ssl_reason(why, sizeof(why));
+		snprintf(err, err_cap, "x509 ca %s: %s", c->ca_file, why);
+	} else {
+		r = 0;
+	}
+	SSL_CTX_free(ctx);
+	return r;
+}
+
 int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct lwbs_dtls **out, char *err,
 		     size_t err_cap)
 {
@@ -546,7 +603,6 @@ int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct
 	if (!d)
 		goto nomem;
 	d->c = *c;
-	d->ctx = ctx;
 	if (c->max_failures) {
 		d->slots = calloc(FAIL_SLOTS, sizeof(*d->slots));
 		if (!d->slots)
@@ -559,6 +615,8 @@ int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct
 		r = -EINVAL;
 		goto fail;
 	}
+	if (c->cert_file && (r = check_pki(c, err, err_cap)) != 0)
+		goto fail;
 	if (c->cert_file) {
 		coap_dtls_pki_t pki = {
 			.version = COAP_DTLS_PKI_SETUP_VERSION,
@@ -593,6 +651,7 @@ int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct
 	return 0;
 nomem:
 	snprintf(err, err_cap, "out of memory");
+	r = -ENOMEM;
 fail:
 	lwbs_dtls_destroy(d);
 	return r;

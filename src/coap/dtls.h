@@ -13,7 +13,8 @@
  * certificates come from the configuration; libcoap/OpenSSL verify the
  * chain and the validity period (expired or not yet valid certificates are
  * refused). At depth 0 the device must be provisioned under its subject
- * (CN, first SAN, or serial number, as configured) or the handshake ends.
+ * (CN, first SAN, serial number or whole DN, as configured) or the
+ * handshake ends.
  *
  * Cipher suites: libcoap 4.3.1 with OpenSSL 3.0 leaves the OpenSSL
  * defaults for DTLS 1.2 in place, which include TLS_PSK_WITH_AES_128_CCM_8
@@ -51,6 +52,7 @@ enum lwbs_dtls_subject {
 	LWBS_DTLS_SUBJECT_CN = 0, /* the last CN of the subject name */
 	LWBS_DTLS_SUBJECT_SAN,    /* the first URI, DNS or e-mail SAN */
 	LWBS_DTLS_SUBJECT_SERIAL, /* the serial number, lower-case hex */
+	LWBS_DTLS_SUBJECT_DN,     /* the whole subject, RFC 2253 ("CN=x,O=y") */
 };
 
 /* Looks an identity up: 0 when a device is provisioned under it (for

@@ -255,8 +255,8 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		info.result = override;
 		info.reason = why;
 	}
-	report(srv, s->start_wall, s->peer, s->dtls ? "dtls" : "udp", info.endpoint, info.result, info.reason, info.diagnostic,
-	       info.requests_sent, info.version ? lwbs_version_str(info.version) : NULL,
+	report(srv, s->start_wall, s->peer, s->dtls ? "dtls" : "udp", info.endpoint, info.result, info.reason,
+	       info.diagnostic, info.requests_sent, info.version ? lwbs_version_str(info.version) : NULL,
 	       info.content_format != LWBS_CF_NONE ? lwbs_cf_name(info.content_format) : NULL);
 	lwbs_store_release(srv->o.store, s->hold);
 	s->hold = NULL;
@@ -757,6 +757,8 @@ static void on_coap_fd(void *arg, uint32_t events)
 	int n, rounds = 0;
 
 	do {
+		if (srv->dtls)
+			lwbs_dtls_filter(srv->dtls); /* blocked sources never reach libcoap */
 		n = epoll_wait(srv->coap_fd, evs, 64, 0);
 		if (n > 0)
 			coap_io_do_epoll(srv->ctx, evs, (size_t)n);
@@ -767,6 +769,15 @@ static void on_coap_fd(void *arg, uint32_t events)
 }
 
 /* ---- setup ----------------------------------------------------------- */
+
+static int on_event(coap_session_t *cs, const coap_event_t ev)
+{
+	struct lwbs_coap_server *srv = coap_get_app_data(coap_session_get_context(cs));
+
+	if (srv && srv->dtls)
+		lwbs_dtls_event(srv->dtls, cs, ev);
+	return 0;
+}
 
 static int add_resource(struct lwbs_coap_server *srv, const char *path, coap_method_handler_t h)
 {
@@ -804,6 +815,7 @@ int lwbs_coap_server_create(const struct lwbs_coap_opts *o, struct lwbs_coap_ser
 	coap_context_set_max_idle_sessions(srv->ctx, MAX_IDLE_SESSIONS);
 	coap_register_response_handler(srv->ctx, on_response);
 	coap_register_nack_handler(srv->ctx, on_nack);
+	coap_register_event_handler(srv->ctx, on_event);
 	if (add_resource(srv, "bs", on_bs) || add_resource(srv, "bspack", on_bspack)) {
 		snprintf(err, err_cap, "cannot create the CoAP resources");
 		r = -ENOMEM;
@@ -868,8 +880,8 @@ static int find_socket(const struct lwbs_coap_server *srv, const struct sockaddr
 	return -1;
 }
 
-int lwbs_coap_server_listen(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
-			    size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
+static int listen_proto(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+			coap_proto_t proto, size_t rcvbuf, size_t *rcvbuf_got, int *fd_out, char *err, size_t err_cap)
 {
 	coap_address_t a;
 	int fd, v = (int)rcvbuf, got = 0;
@@ -879,11 +891,12 @@ int lwbs_coap_server_listen(struct lwbs_coap_server *srv, const struct sockaddr 
 	coap_address_init(&a);
 	memcpy(&a.addr, addr, len);
 	a.size = len;
-	if (!coap_new_endpoint(srv->ctx, &a, COAP_PROTO_UDP)) {
+	if (!coap_new_endpoint(srv->ctx, &a, proto)) {
 		snprintf(err, err_cap, "cannot listen: %s", strerror(errno ? errno : EADDRINUSE));
 		return -EADDRINUSE;
 	}
 	*rcvbuf_got = 0;
+	*fd_out = -1;
 	fd = find_socket(srv, addr);
 	if (fd < 0)
 		return 0;
@@ -892,12 +905,57 @@ int lwbs_coap_server_listen(struct lwbs_coap_server *srv, const struct sockaddr 
 		return -ENOMEM;
 	srv->listen_fds = fds;
 	fds[srv->n_listen_fds++] = fd;
+	*fd_out = fd;
 	/* SO_RCVBUFFORCE passes rmem_max when we may; else the capped one */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0)
 		*rcvbuf_got = (size_t)got / 2; /* the kernel reports twice the usable size */
 	return 0;
+}
+
+int lwbs_coap_server_listen(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+			    size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
+{
+	int fd;
+
+	return listen_proto(srv, addr, len, COAP_PROTO_UDP, rcvbuf, rcvbuf_got, &fd, err, err_cap);
+}
+
+int lwbs_coap_server_set_dtls(struct lwbs_coap_server *srv, const struct lwbs_dtls_conf *c, char *err,
+			      size_t err_cap)
+{
+	if (srv->dtls) {
+		snprintf(err, err_cap, "DTLS is already set up");
+		return -EALREADY;
+	}
+	return lwbs_dtls_create(srv->ctx, c, &srv->dtls, err, err_cap);
+}
+
+int lwbs_coap_server_listen_dtls(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+				 unsigned accept, size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
+{
+	int fd, r;
+
+	if (!srv->dtls) {
+		snprintf(err, err_cap, "DTLS is not set up");
+		return -EINVAL;
+	}
+	r = listen_proto(srv, addr, len, COAP_PROTO_DTLS, rcvbuf, rcvbuf_got, &fd, err, err_cap);
+	if (r)
+		return r;
+	/* the listener's address as bound (port 0 resolved) for the policy */
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		addr = (const struct sockaddr *)&ss;
+		len = sl;
+	}
+	r = lwbs_dtls_add_listener(srv->dtls, addr, len, accept, fd);
+	if (r)
+		snprintf(err, err_cap, "out of memory");
+	return r;
 }
 
 void lwbs_coap_server_drain(struct lwbs_coap_server *srv)
@@ -928,6 +986,7 @@ void lwbs_coap_server_destroy(struct lwbs_coap_server *srv)
 	lwbs_loop_timer_cancel(srv->o.loop, &srv->hk_timer);
 	if (srv->ctx)
 		coap_free_context(srv->ctx);
+	lwbs_dtls_destroy(srv->dtls); /* after the context: its callbacks use it */
 	while ((s = srv->free_list)) {
 		srv->free_list = s->next;
 		lwbs_bs_session_destroy(s->eng);

@@ -16,6 +16,7 @@
 #include "lwbs/codec.h"
 #include "lwbs/coapmsg.h"
 #include "lwbs/err.h"
+#include "lwbs/identity.h"
 #include "lwbs/model.h"
 
 #define BATCH 64
@@ -49,6 +50,9 @@ struct sock {
 	struct lwbs_loop_fd src;
 	struct lwbs_udp_server *srv;
 	int fd;
+	/* trusted NoSec listener: requests resolved through the identity
+	 * policy (lwbs_udp_server_set_identity), or NULL */
+	const struct lwbs_identity_resolver *identity;
 };
 
 struct sess;
@@ -127,6 +131,10 @@ struct sess {
 	bool in_lookup, plan_ready;
 	int plan_err;
 	const struct lwbs_bs_plan *plan;
+	const char *refusal;         /* identity policy refusal (reason name), or NULL */
+	/* a lookup's callback is still due: a session that ends meanwhile
+	 * waits for it in the orphan list before it can be reused */
+	bool lookup_out, orphan;
 
 	/* our request (or separate response) in flight */
 	struct tx tx;
@@ -164,6 +172,7 @@ struct lwbs_udp_server {
 	uint32_t rng;
 
 	struct sess *active, *free_sess;
+	struct sess *orphans;        /* ended while their lookup was out */
 	size_t n_active;
 	bool draining;
 	int64_t busy_log_ms;
@@ -628,6 +637,33 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		s->next->prev = s->prev;
 	srv->n_active--;
 	s->active = false;
+	if (s->lookup_out) {
+		s->orphan = true;
+		s->prev = NULL;
+		s->next = srv->orphans;
+		if (srv->orphans)
+			srv->orphans->prev = s;
+		srv->orphans = s;
+		return;
+	}
+	s->next = srv->free_sess;
+	srv->free_sess = s;
+}
+
+/* The lookup of an ended session answered: give the plan back and make the
+ * session reusable. */
+static void orphan_done(struct sess *s, struct lwbs_store_hold *hold)
+{
+	struct lwbs_udp_server *srv = s->srv;
+
+	lwbs_store_release(srv->o.store, hold);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		srv->orphans = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->orphan = false;
 	s->next = srv->free_sess;
 	srv->free_sess = s;
 }
@@ -894,6 +930,7 @@ static void feed_plan(struct sess *s)
 	s->plan_ready = false;
 	ev.u.plan.plan = s->plan;
 	ev.u.plan.store_err = s->plan_err;
+	ev.u.plan.refusal = s->refusal;
 	if (s->plan_err)
 		s->srv->o.metrics->store_errors++;
 	feed(s, &ev);
@@ -903,6 +940,11 @@ static void on_lookup(void *arg, int err, const struct lwbs_bs_plan *plan, struc
 {
 	struct sess *s = arg;
 
+	s->lookup_out = false;
+	if (s->orphan) {
+		orphan_done(s, hold);
+		return;
+	}
 	s->hold = hold;
 	s->plan = err ? NULL : plan;
 	s->plan_err = err;
@@ -914,24 +956,47 @@ static void on_lookup(void *arg, int err, const struct lwbs_bs_plan *plan, struc
 	}
 }
 
+static void on_resolved(void *arg, int err, const struct lwbs_bs_plan *plan, struct lwbs_store_hold *hold,
+			enum lwbs_identity_reason reason)
+{
+	struct sess *s = arg;
+
+	if (reason != LWBS_IDENTITY_OK && !s->orphan) {
+		s->refusal = lwbs_identity_reason_name(reason);
+		s->srv->o.metrics->identity_refusals[reason]++;
+	}
+	on_lookup(s, err, plan, hold);
+}
+
 static void lookup(struct sess *s, const struct lwbs_bs_action *a)
 {
+	/* a trusted listener, and no transport identity (NoSec) */
+	const struct lwbs_identity_resolver *id = a->identity ? NULL : s->peer->sock->identity;
 	struct lwbs_store_query q;
 	int r;
 
-	if (!a->endpoint && !a->identity) {
+	s->refusal = NULL;
+	if (!id && !a->endpoint && !a->identity) {
 		s->plan = NULL;
 		s->plan_err = 0;
 		s->plan_ready = true;
 		return;
 	}
-	q.kind = a->endpoint ? LWBS_IDENT_ENDPOINT : LWBS_IDENT_PSK_ID;
-	q.value = a->endpoint ? a->endpoint : a->identity;
-	q.len = strlen(q.value);
 	s->srv->o.metrics->store_lookups++;
 	s->in_lookup = true;
-	r = lwbs_store_lookup(s->srv->o.store, &q, on_lookup, s);
+	s->lookup_out = true;
+	if (id) {
+		r = lwbs_identity_resolve(id, &s->peer->addr.sa, a->endpoint, lwbs_loop_wall(s->srv->o.loop),
+					  on_resolved, s);
+	} else {
+		q.kind = a->endpoint ? LWBS_IDENT_ENDPOINT : LWBS_IDENT_PSK_ID;
+		q.value = a->endpoint ? a->endpoint : a->identity;
+		q.len = strlen(q.value);
+		r = lwbs_store_lookup(s->srv->o.store, &q, on_lookup, s);
+	}
 	s->in_lookup = false;
+	if (r < 0)
+		s->lookup_out = false;
 	if (r < 0 && !s->plan_ready) {
 		s->plan = NULL;
 		s->plan_err = r;
@@ -1395,6 +1460,12 @@ static size_t rcvbuf_of(int fd)
 	return (size_t)got / 2; /* the kernel reports twice the usable size */
 }
 
+void lwbs_udp_server_set_identity(struct lwbs_udp_server *srv, const struct lwbs_identity_resolver *r)
+{
+	if (srv->n_socks)
+		srv->socks[srv->n_socks - 1]->identity = r;
+}
+
 int lwbs_udp_server_listen(struct lwbs_udp_server *srv, const struct sockaddr *addr, socklen_t len,
 			   size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
 {
@@ -1480,6 +1551,12 @@ void lwbs_udp_server_destroy(struct lwbs_udp_server *srv)
 		free(p->last_big);
 		free(p->body);
 		free(p);
+	}
+	/* the store is destroyed after the server: lookups still out never answer */
+	while ((s = srv->orphans)) {
+		srv->orphans = s->next;
+		s->next = srv->free_sess;
+		srv->free_sess = s;
 	}
 	while ((s = srv->free_sess)) {
 		srv->free_sess = s->next;

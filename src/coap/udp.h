@@ -48,6 +48,16 @@ void lwbs_udp_server_destroy(struct lwbs_udp_server *s);
 int lwbs_udp_server_listen(struct lwbs_udp_server *s, const struct sockaddr *addr, socklen_t len,
 			   size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap);
 
+struct lwbs_identity_resolver;
+
+/* Makes the socket opened by the last lwbs_udp_server_listen() a trusted
+ * listener: a NoSec request on it is resolved through r
+ * (lwbs_identity_resolve: RADIUS binding of the source address, policy,
+ * store) instead of being looked up by endpoint name; a refusal ends it
+ * with 4.00 and result policy, the reason name in the audit record and in
+ * metrics. r is borrowed. */
+void lwbs_udp_server_set_identity(struct lwbs_udp_server *s, const struct lwbs_identity_resolver *r);
+
 /* Stops taking new sessions: new requests get 5.03. */
 void lwbs_udp_server_drain(struct lwbs_udp_server *s);
 /* Sessions in progress. */

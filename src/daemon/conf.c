@@ -20,6 +20,7 @@ struct ctx {
 	struct lwbs_conf *c;
 	char *err;
 	size_t err_cap;
+	yaml_node_t *audit_to_node, *store_node; /* for checks across sections */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -231,8 +232,10 @@ static int parse_x509(struct ctx *x, yaml_node_t *map, struct lwbs_conf_x509 *o)
 				o->identity = 1;
 			else if (!strcmp(s, "serial"))
 				o->identity = 2;
+			else if (!strcmp(s, "dn"))
+				o->identity = 3;
 			else
-				return fail(x, vn, "identity must be cn, san or serial, not \"%s\"", s);
+				return fail(x, vn, "identity must be cn, san, serial or dn, not \"%s\"", s);
 		} else
 			r = fail(x, kn, "unknown key \"%s\" in x509", k);
 		if (r)
@@ -275,6 +278,94 @@ static int parse_hs_limit(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	return 0;
 }
 
+/* A list of strings (or one string) into a new array. */
+static int parse_str_list(struct ctx *x, yaml_node_t *vn, char ***out, size_t *n_out)
+{
+	size_t n = vn->type == YAML_SEQUENCE_NODE ? (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start) : 1;
+	char **v;
+	const char *s;
+	int r;
+
+	if (vn->type != YAML_SEQUENCE_NODE && vn->type != YAML_SCALAR_NODE)
+		return fail(x, vn, "a list of strings expected");
+	for (size_t i = 0; i < *n_out; i++)
+		free((*out)[i]);
+	free(*out);
+	*out = NULL;
+	*n_out = 0;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*out = v;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *it = vn->type == YAML_SEQUENCE_NODE ? node(x, vn->data.sequence.items.start[i]) : vn;
+
+		if ((r = get_str(x, it, &s)))
+			return r;
+		if (!*s)
+			return fail(x, it, "empty string");
+		v[i] = strdup(s);
+		if (!v[i])
+			return -ENOMEM;
+		*n_out = i + 1;
+	}
+	return 0;
+}
+
+static void identity_clear(struct lwbs_conf_identity *p)
+{
+	for (size_t i = 0; i < p->n_trusted_apns; i++)
+		free(p->trusted_apns[i]);
+	free(p->trusted_apns);
+	for (size_t i = 0; i < p->n_allowed_plmns; i++)
+		free(p->allowed_plmns[i]);
+	free(p->allowed_plmns);
+	memset(p, 0, sizeof(*p));
+}
+
+/* policy: {trusted_apns, allowed_plmns, allow_roaming, max_binding_age,
+ * match_endpoint, auto_enrol} of a trusted listener (docs/identity.md) */
+static int parse_policy(struct ctx *x, yaml_node_t *map, struct lwbs_conf_identity *p)
+{
+	const char *k;
+	yaml_node_t *kn, *vn;
+	unsigned long long v;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, pr) {
+		if ((r = key_of(x, pr, &k, &kn, &vn)))
+			return r;
+		if (!strcmp(k, "trusted_apns")) {
+			r = parse_str_list(x, vn, &p->trusted_apns, &p->n_trusted_apns);
+		} else if (!strcmp(k, "allowed_plmns")) {
+			r = parse_str_list(x, vn, &p->allowed_plmns, &p->n_allowed_plmns);
+			for (size_t i = 0; !r && i < p->n_allowed_plmns; i++) {
+				size_t len = strlen(p->allowed_plmns[i]);
+
+				if ((len != 5 && len != 6) || strspn(p->allowed_plmns[i], "0123456789") != len)
+					r = fail(x, vn, "a PLMN is MCC+MNC, 5 or 6 digits, not \"%s\"",
+						 p->allowed_plmns[i]);
+			}
+		} else if (!strcmp(k, "allow_roaming")) {
+			r = get_bool(x, vn, &p->allow_roaming);
+		} else if (!strcmp(k, "max_binding_age")) {
+			if (!(r = get_uint(x, vn, 1, 100u * 86400, &v)))
+				p->max_binding_age_s = (unsigned)v;
+		} else if (!strcmp(k, "match_endpoint")) {
+			r = get_bool(x, vn, &p->match_endpoint);
+		} else if (!strcmp(k, "auto_enrol")) {
+			r = get_bool(x, vn, &p->auto_enrol);
+		} else {
+			r = fail(x, kn, "unknown key \"%s\" in policy", k);
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -284,6 +375,7 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 {
 	const char *address = NULL, *k, *s;
 	yaml_node_t *kn, *vn, *addr_node = map, *stack_node = NULL, *accept_node = NULL, *tls_node = NULL;
+	yaml_node_t *policy_node = NULL;
 	unsigned long long v;
 	bool port_set = false;
 	int r;
@@ -298,6 +390,8 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	l->hs_max_incomplete = 20;
 	l->hs_window_s = 60;
 	l->hs_block_s = 60;
+	l->identity.max_binding_age_s = LWBS_CONF_DEFAULT_BINDING_AGE;
+	l->identity.match_endpoint = true;
 	FOR_PAIRS(x, map, p) {
 		if ((r = key_of(x, p, &k, &kn, &vn)))
 			return r;
@@ -338,6 +432,10 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 		} else if (!strcmp(k, "trusted")) {
 			if ((r = get_bool(x, vn, &l->trusted)))
 				return r;
+		} else if (!strcmp(k, "policy")) {
+			if ((r = parse_policy(x, vn, &l->identity)))
+				return r;
+			policy_node = kn;
 		} else if (!strcmp(k, "stack")) {
 			if ((r = get_str(x, vn, &s)))
 				return r;
@@ -354,6 +452,10 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	}
 	if (!address)
 		return fail(x, map, "listener without address");
+	if (policy_node && (!l->trusted || l->transport != LWBS_CONF_TRANSPORT_UDP ||
+			    l->stack != LWBS_CONF_STACK_NATIVE))
+		return fail(x, policy_node,
+			    "policy applies to NoSec requests: it needs trusted: true, transport udp and stack native");
 	if (l->transport == LWBS_CONF_TRANSPORT_DTLS) {
 		if (!port_set)
 			l->port = 5684;
@@ -391,6 +493,7 @@ static int parse_listeners(struct ctx *x, yaml_node_t *seq)
 	if (n == 0)
 		return fail(x, seq, "at least one listener is needed");
 	for (size_t i = 0; i < x->c->n_listeners; i++) {
+		identity_clear(&x->c->listeners[i].identity);
 		free(x->c->listeners[i].x509.cert);
 		free(x->c->listeners[i].x509.key);
 		free(x->c->listeners[i].x509.ca);
@@ -426,10 +529,22 @@ static int parse_listeners(struct ctx *x, yaml_node_t *seq)
 	return 0;
 }
 
+/* A PostgreSQL key in milliseconds or a count: stored in *out. */
+static int pg_uint(struct ctx *x, yaml_node_t *vn, unsigned long long min, unsigned long long max, unsigned *out)
+{
+	unsigned long long v;
+	int r = get_uint(x, vn, min, max, &v);
+
+	if (!r)
+		*out = (unsigned)v;
+	return r;
+}
+
 static int parse_store(struct ctx *x, yaml_node_t *map)
 {
+	struct lwbs_conf *c = x->c;
 	const char *k, *s;
-	yaml_node_t *kn, *vn, *files = NULL;
+	yaml_node_t *kn, *vn, *files = NULL, *pg_key = NULL, *journal_key = NULL;
 	int r;
 
 	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
@@ -440,31 +555,69 @@ static int parse_store(struct ctx *x, yaml_node_t *map)
 		if (!strcmp(k, "type")) {
 			if ((r = get_str(x, vn, &s)))
 				return r;
-			if (strcmp(s, "embedded") != 0)
-				return fail(x, vn, "store type \"%s\" is not supported (only embedded for now)", s);
-		} else if (!strcmp(k, "files")) {
+			if (!strcmp(s, "embedded"))
+				c->store_type = LWBS_CONF_STORE_EMBEDDED;
+			else if (!strcmp(s, "postgresql") || !strcmp(s, "postgres"))
+				c->store_type = LWBS_CONF_STORE_POSTGRESQL;
+			else
+				return fail(x, vn, "store type must be embedded or postgresql, not \"%s\"", s);
+			continue;
+		}
+		if (!strcmp(k, "files")) {
 			if ((r = want(x, vn, YAML_SEQUENCE_NODE, "a list of files")))
 				return r;
 			files = vn;
+			continue;
+		}
+		if (!strcmp(k, "state_journal")) {
+			journal_key = kn;
+			r = resolve(x, vn, &c->state_journal);
+		} else if (!strcmp(k, "dsn_file")) {
+			r = resolve(x, vn, &c->pg_dsn_file);
+		} else if (!strcmp(k, "password_file")) {
+			r = resolve(x, vn, &c->pg_password_file);
+		} else if (!strcmp(k, "pool")) {
+			r = pg_uint(x, vn, 1, 64, &c->pg_pool);
+		} else if (!strcmp(k, "queue")) {
+			r = pg_uint(x, vn, 1, 1000000, &c->pg_queue);
+		} else if (!strcmp(k, "statement_timeout")) {
+			r = pg_uint(x, vn, 1, 3600000, &c->pg_statement_timeout_ms);
+		} else if (!strcmp(k, "connect_timeout")) {
+			r = pg_uint(x, vn, 1, 3600000, &c->pg_connect_timeout_ms);
+		} else if (!strcmp(k, "lookup_timeout")) {
+			r = pg_uint(x, vn, 1, 3600000, &c->pg_lookup_timeout_ms);
 		} else {
 			return fail(x, kn, "unknown key \"%s\" in store", k);
 		}
+		if (r)
+			return r;
+		if (kn != journal_key)
+			pg_key = kn;
 	}
+	if (c->store_type == LWBS_CONF_STORE_POSTGRESQL) {
+		if (files)
+			return fail(x, files, "a postgresql store takes no files (lwbsctl provision apply fills it)");
+		if (journal_key)
+			return fail(x, journal_key, "state_journal needs the embedded store");
+		return 0;
+	}
+	if (pg_key)
+		return fail(x, pg_key, "\"%s\" needs type: postgresql", scalar(pg_key));
 	if (!files)
 		return fail(x, map, "store needs files");
 	size_t n = (size_t)(files->data.sequence.items.top - files->data.sequence.items.start);
-	x->c->store_files = calloc(n ? n : 1, sizeof(char *));
-	if (!x->c->store_files)
+	c->store_files = calloc(n ? n : 1, sizeof(char *));
+	if (!c->store_files)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *fn = node(x, files->data.sequence.items.start[i]);
 
-		r = resolve(x, fn, &x->c->store_files[i]);
+		r = resolve(x, fn, &c->store_files[i]);
 		if (r)
 			return r;
-		x->c->n_store_files = i + 1;
-		if (access(x->c->store_files[i], R_OK) < 0)
-			return fail(x, fn, "cannot read %s: %s", x->c->store_files[i], strerror(errno));
+		c->n_store_files = i + 1;
+		if (access(c->store_files[i], R_OK) < 0)
+			return fail(x, fn, "cannot read %s: %s", c->store_files[i], strerror(errno));
 	}
 	return 0;
 }
@@ -513,6 +666,19 @@ static int parse_audit(struct ctx *x, yaml_node_t *map)
 			return r;
 		if (!strcmp(k, "file")) {
 			if ((r = resolve(x, vn, &x->c->audit_file)))
+				return r;
+		} else if (!strcmp(k, "to")) {
+			if ((r = get_str(x, vn, &s)))
+				return r;
+			if (!strcmp(s, "file"))
+				x->c->audit_to_store = false;
+			else if (!strcmp(s, "store"))
+				x->c->audit_to_store = true;
+			else
+				return fail(x, vn, "audit to must be file or store, not \"%s\"", s);
+			x->audit_to_node = vn;
+		} else if (!strcmp(k, "queue")) {
+			if ((r = pg_uint(x, vn, 1, 10000000, &x->c->audit_queue)))
 				return r;
 		} else if (!strcmp(k, "fsync")) {
 			if ((r = get_str(x, vn, &s)))
@@ -636,6 +802,33 @@ static int parse_metrics(struct ctx *x, yaml_node_t *map)
 	return 0;
 }
 
+/* What the chosen store can serve. */
+static int check_store_use(struct ctx *x)
+{
+	const struct lwbs_conf *c = x->c;
+	bool pg = c->store_type == LWBS_CONF_STORE_POSTGRESQL;
+
+	if (c->audit_to_store && !pg)
+		return fail(x, x->audit_to_node, "audit to: store needs store type: postgresql");
+	if (c->audit_to_store && c->audit_file)
+		return fail(x, x->audit_to_node, "audit goes to the store or to a file, not both");
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		const struct lwbs_conf_listener *l = &c->listeners[i];
+
+		if (pg && l->stack == LWBS_CONF_STACK_LIBCOAP)
+			return fail(x, x->store_node,
+				    "listener %s port %u: the postgresql store answers lookups later, which the libcoap "
+				    "front end (stack: libcoap, every dtls listener) cannot wait for; use stack: native "
+				    "or the embedded store",
+				    l->address, l->port);
+		if (l->identity.auto_enrol && (pg || !c->state_journal))
+			return fail(x, x->store_node,
+				    "listener %s port %u: auto_enrol needs the embedded store with a state_journal",
+				    l->address, l->port);
+	}
+	return 0;
+}
+
 static int parse_root(struct ctx *x, yaml_node_t *root)
 {
 	const char *k;
@@ -656,6 +849,7 @@ static int parse_root(struct ctx *x, yaml_node_t *root)
 			if (have_store)
 				return fail(x, kn, "duplicate key \"store\"");
 			have_store = true;
+			x->store_node = vn;
 			r = parse_store(x, vn);
 		} else if (!strcmp(k, "session"))
 			r = parse_session(x, vn);
@@ -674,7 +868,7 @@ static int parse_root(struct ctx *x, yaml_node_t *root)
 	}
 	if (!have_store)
 		return fail(x, root, "missing \"store\" section");
-	return 0;
+	return check_store_use(x);
 }
 
 static int set_defaults(struct lwbs_conf *c)
@@ -687,6 +881,8 @@ static int set_defaults(struct lwbs_conf *c)
 	l->port = 5683;
 	l->receive_buffer = 4u << 20;
 	l->accept = LWBS_CONF_ACCEPT_NOSEC;
+	l->identity.max_binding_age_s = LWBS_CONF_DEFAULT_BINDING_AGE;
+	l->identity.match_endpoint = true;
 	parse_addr(l->address, l->port, &l->addr, &l->addr_len);
 	c->listeners = l;
 	c->n_listeners = 1;
@@ -764,12 +960,16 @@ void lwbs_conf_destroy(struct lwbs_conf *c)
 		free(c->store_files[i]);
 	free(c->store_files);
 	for (size_t i = 0; i < c->n_listeners; i++) {
+		identity_clear(&c->listeners[i].identity);
 		free(c->listeners[i].x509.cert);
 		free(c->listeners[i].x509.key);
 		free(c->listeners[i].x509.ca);
 	}
 	free(c->listeners);
 	free(c->audit_file);
+	free(c->state_journal);
+	free(c->pg_dsn_file);
+	free(c->pg_password_file);
 	lwbs_radius_conf_clear(&c->radius);
 	free(c->log_file);
 	free(c->dir);

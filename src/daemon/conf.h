@@ -27,6 +27,25 @@ enum lwbs_conf_transport {
 	LWBS_CONF_TRANSPORT_DTLS,    /* CoAP over DTLS 1.2 (libcoap) */
 };
 
+enum lwbs_conf_store_type {
+	LWBS_CONF_STORE_EMBEDDED = 0, /* YAML files in memory */
+	LWBS_CONF_STORE_POSTGRESQL,   /* src/store/pg.c */
+};
+
+#define LWBS_CONF_DEFAULT_BINDING_AGE 86400 /* seconds (LWBS_IDENTITY_DEFAULT_MAX_AGE) */
+
+/* Identity policy of a trusted listener (docs/identity.md), `policy:`. */
+struct lwbs_conf_identity {
+	char **trusted_apns;
+	size_t n_trusted_apns;
+	char **allowed_plmns;
+	size_t n_allowed_plmns;
+	bool allow_roaming;
+	unsigned max_binding_age_s;
+	bool match_endpoint;
+	bool auto_enrol;
+};
+
 /* Security modes a listener accepts (bits of lwbs_conf_listener.accept). */
 #define LWBS_CONF_ACCEPT_NOSEC (1u << 0)
 #define LWBS_CONF_ACCEPT_PSK (1u << 1)
@@ -36,7 +55,7 @@ enum lwbs_conf_transport {
  * listener that has one (one libcoap context). */
 struct lwbs_conf_x509 {
 	char *cert, *key, *ca;
-	int identity; /* enum lwbs_dtls_subject: 0 cn, 1 san, 2 serial */
+	int identity; /* enum lwbs_dtls_subject: 0 cn, 1 san, 2 serial, 3 dn */
 };
 
 struct lwbs_conf_listener {
@@ -53,6 +72,7 @@ struct lwbs_conf_listener {
 	/* DTLS: a source with more than hs_max_incomplete handshakes not
 	 * completed within hs_window_s is ignored for hs_block_s seconds */
 	unsigned hs_max_incomplete, hs_window_s, hs_block_s;
+	struct lwbs_conf_identity identity; /* trusted NoSec listeners */
 };
 
 struct lwbs_conf {
@@ -64,6 +84,11 @@ struct lwbs_conf {
 
 	char **store_files; /* resolved paths */
 	size_t n_store_files;
+	enum lwbs_conf_store_type store_type;
+	char *state_journal; /* embedded: enrolments and generated credentials, or NULL */
+	/* postgresql (struct lwbs_store_pg_config; 0: its default) */
+	char *pg_dsn_file, *pg_password_file;
+	unsigned pg_pool, pg_queue, pg_statement_timeout_ms, pg_connect_timeout_ms, pg_lookup_timeout_ms;
 
 	unsigned session_timeout_s;
 	unsigned max_sessions;
@@ -71,6 +96,8 @@ struct lwbs_conf {
 
 	char *audit_file; /* NULL: no audit file */
 	enum lwbs_conf_fsync audit_fsync;
+	bool audit_to_store; /* audit.to: store (PostgreSQL's session_audit) */
+	unsigned audit_queue; /* records waiting for the store; 0: its default */
 
 	char *log_file; /* NULL: stderr */
 	bool log_json;

@@ -56,6 +56,11 @@ void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 	counter(b, "lwbs_coap_undelivered_total", "Requests to clients not delivered.", m->nacks);
 	counter(b, "lwbs_busy_refusals_total", "Requests refused with 5.03 (limit or shutdown).",
 		m->busy_refusals);
+	lwbs_buf_puts(b, "# HELP lwbs_identity_refusals_total NoSec requests on trusted listeners refused by the "
+			 "identity policy, by reason.\n# TYPE lwbs_identity_refusals_total counter\n");
+	for (int r = LWBS_IDENTITY_OK + 1; r < LWBS_IDENTITY_REASON_COUNT; r++)
+		lwbs_buf_printf(b, "lwbs_identity_refusals_total{reason=\"%s\"} %llu\n",
+				lwbs_identity_reason_name((enum lwbs_identity_reason)r), m->identity_refusals[r]);
 	counter(b, "lwbs_store_lookups_total", "Store lookups.", m->store_lookups);
 	counter(b, "lwbs_store_errors_total", "Store lookups that failed.", m->store_errors);
 	counter(b, "lwbs_store_reloads_total", "Successful store reloads.", m->reloads);

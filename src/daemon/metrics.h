@@ -8,6 +8,7 @@
 #include "loop.h"
 #include "lwbs/bootstrap.h"
 #include "lwbs/buf.h"
+#include "lwbs/identity.h"
 
 struct lwbs_metrics {
 	unsigned long long results[LWBS_BS_RESULT_COUNT]; /* finished sessions by result */
@@ -18,6 +19,8 @@ struct lwbs_metrics {
 	unsigned long long store_lookups, store_errors;
 	unsigned long long reloads, reload_failures;
 	unsigned long long busy_refusals; /* 5.03: max_sessions reached or shutting down */
+	/* trusted listeners: NoSec requests refused by the identity policy, by reason */
+	unsigned long long identity_refusals[LWBS_IDENTITY_REASON_COUNT];
 	/* gauges, filled by the refresh callback */
 	unsigned long long sessions_active;
 	unsigned long long audit_depth, audit_written, audit_errors;

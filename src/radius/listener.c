@@ -407,12 +407,16 @@ static void start_write(struct lwbs_radius_listener *l)
 	l->pending = tmp;
 	l->st.journal_writes++;
 	lwbs_offload_start(l->writer);
+	set_reading(l, true);
 }
 
-/* A batch could not be built: nothing of it is answered. */
+/* A batch could not be built: nothing of it is answered. The journal is
+ * rewritten by the next write (resync); PostgreSQL misses these changes
+ * unless the requests are retransmitted. */
 static void drop_pending(struct lwbs_radius_listener *l, int err)
 {
-	lwbs_log(LWBS_LOG_ERROR, "radius: write batch: %s", strerror(-err));
+	lwbs_log(LWBS_LOG_ERROR, "radius: write batch: %s; %zu requests not answered", strerror(-err),
+		 l->pending.n);
 	l->st.journal_errors++;
 	for (size_t i = 0; i < l->pending.n; i++)
 		lwbs_radius_dupcache_forget(l->dup, &l->pending.replies[i].key, l->pending.replies[i].id,
@@ -623,8 +627,14 @@ static void on_readable(void *arg, uint32_t events)
 	uint32_t idx = (uint32_t)(s - l->socks);
 
 	for (int round = 0; round < RX_ROUNDS && !l->paused; round++) {
-		unsigned room = l->max_batch - (unsigned)l->pending.n;
+		unsigned room = l->pending.n < l->max_batch ? l->max_batch - (unsigned)l->pending.n : 0;
 		unsigned want = room < RX_BATCH ? room : RX_BATCH;
+
+		if (want == 0) {
+			/* full while a write is in flight or being retried */
+			set_reading(l, false);
+			return;
+		}
 
 		for (unsigned i = 0; i < want; i++) {
 			l->iov[i].iov_base = l->rx[i];

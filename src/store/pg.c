@@ -231,9 +231,7 @@ static struct lwbs_prov *load_docs(struct pg *g, const char *pdoc, size_t plen, 
 	if (rc)
 		set_error(g, "stored document: %s", rc == -ENOMEM ? "out of memory" : err);
 out:
-	if (b.data)
-		explicit_bzero(b.data, b.cap);
-	lwbs_buf_finish(&b);
+	lwbs_buf_finish_secret(&b);
 	if (rc) {
 		lwbs_prov_destroy(p);
 		return NULL;

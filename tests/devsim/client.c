@@ -85,9 +85,11 @@ static int send_request(struct devsim_client *c, bool pack, int64_t now, struct 
 	m.mid = c->mid;
 	m.tkl = 4;
 	memcpy(m.token, c->token, 4);
-	snprintf(q_ep, sizeof(q_ep), "ep=%s", c->conf.endpoint);
 	lwbs_coapmsg_add_opt(&m, LWBS_COAPMSG_OPT_URI_PATH, pack ? "bspack" : "bs", pack ? 6 : 2);
-	lwbs_coapmsg_add_opt(&m, LWBS_COAPMSG_OPT_URI_QUERY, q_ep, strlen(q_ep));
+	if (c->conf.endpoint) { /* none: the server takes it from the DTLS identity */
+		snprintf(q_ep, sizeof(q_ep), "ep=%s", c->conf.endpoint);
+		lwbs_coapmsg_add_opt(&m, LWBS_COAPMSG_OPT_URI_QUERY, q_ep, strlen(q_ep));
+	}
 	if (pack) {
 		lwbs_coapmsg_add_uint(&m, LWBS_COAPMSG_OPT_ACCEPT, (uint32_t)c->conf.accept, acc);
 	} else if (c->conf.pct >= 0 && c->dev.conf.version >= LWBS_V1_1) {

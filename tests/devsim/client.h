@@ -28,7 +28,7 @@ enum devsim_client_state {
 };
 
 struct devsim_client_conf {
-	const char *endpoint; /* borrowed for the client's lifetime */
+	const char *endpoint; /* borrowed for the client's lifetime; NULL: no ep sent */
 	int pct;              /* Preferred Content Format or -1 (never sent by 1.0) */
 	bool pack;            /* start with GET /bspack */
 	int accept;           /* Accept of the Pack request */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dtls.h"
 #include "lwbs/model.h"
 
 struct devsim_opts {
@@ -34,16 +35,20 @@ struct devsim_opts {
 	 * array of DNS steps for the single-mode report; NULL otherwise */
 	const char *discovered;
 	const char *discovery_json;
+	/* coaps:// (single mode): DTLS 1.2 with these credentials */
+	bool secure;
+	struct devsim_dtls_conf dtls;
 };
 
-/* Opens the transport to the server: today a connected, non-blocking UDP
- * socket bound to local (IPv4/IPv6 literal, port 0) when not NULL. This is
- * the one place where a DTLS/TLS session would be set up. Returns the fd or
- * a negative errno. */
+/* Opens the transport to the server: a connected, non-blocking UDP socket
+ * bound to local (IPv4/IPv6 literal, port 0) when not NULL; with coaps://
+ * the caller runs DTLS over it (dtls.h). Returns the fd or a negative
+ * errno. */
 int devsim_transport_open(const struct devsim_opts *o, const struct sockaddr *local, socklen_t local_len);
 
-/* Parses "coap://HOST[:PORT]" into o->server_addr. 0 or a negative errno;
- * *why gets a static message on error. */
+/* Parses "coap://HOST[:PORT]" (port 5683) or "coaps://HOST[:PORT]" (port
+ * 5684, sets o->secure) into o->server_addr. 0 or a negative errno; *why
+ * gets a static message on error. */
 int devsim_parse_server(struct devsim_opts *o, const char **why);
 
 int64_t devsim_now_us(void);

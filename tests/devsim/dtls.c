@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -90,8 +91,16 @@ struct devsim_dtls *devsim_dtls_create(const struct devsim_dtls_conf *c, int fd,
 		ssl_err("SSL_new", err, cap);
 		goto fail;
 	}
-	/* the socket is connected: no peer address needed in the BIO */
-	BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, NULL);
+	/* the socket is connected: the BIO then writes without an address */
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0) {
+		snprintf(err, cap, "getpeername: %s", strerror(errno));
+		BIO_free(bio);
+		goto fail;
+	}
+	BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
 	SSL_set_bio(t->ssl, bio, bio);
 	SSL_set_app_data(t->ssl, t);
 	SSL_set_connect_state(t->ssl);

@@ -20,7 +20,10 @@ static void usage(FILE *f)
 	      "         [--ep-prefix P] [--endpoints M] [--local-base ADDR] [--warmup S]\n"
 	      "         [--timeout S] [--lwm2m V] [--pct N] [--bs-iid N]\n"
 	      "       lwbs-devsim --discover dns --imsi IMSI --mnc-len 2|3 --dns ADDR[:PORT]\n"
-	      "         [--label L] [--suffix S] [--scheme coap|coaps] --ep NAME [single-device flags]\n",
+	      "         [--label L] [--suffix S] [--scheme coap|coaps] --ep NAME [single-device flags]\n"
+	      "       coaps://HOST[:PORT] (single mode; --ep optional) with\n"
+	      "         --psk-identity ID --psk-key hex:HEX|TEXT | --cert FILE --key FILE\n"
+	      "         [--ca FILE] [--ciphers OPENSSL-CIPHER-LIST]\n",
 	      f);
 }
 
@@ -41,7 +44,7 @@ enum {
 	O_SERVER = 1, O_EP, O_LWM2M, O_PCT, O_PACK, O_ACCEPT, O_BS_IID, O_FAIL_FINISH, O_MUTE,
 	O_LOCAL, O_TIMEOUT, O_LOAD, O_DURATION, O_SESSIONS, O_EP_PREFIX, O_ENDPOINTS,
 	O_LOCAL_BASE, O_WARMUP, O_DISCOVER, O_IMSI, O_MNC_LEN, O_DNS, O_LABEL, O_SUFFIX, O_SCHEME,
-	O_HELP,
+	O_PSK_IDENTITY, O_PSK_KEY, O_CERT, O_KEY, O_CA, O_CIPHERS, O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -70,6 +73,12 @@ static const struct option longopts[] = {
 	{"label", required_argument, NULL, O_LABEL},
 	{"suffix", required_argument, NULL, O_SUFFIX},
 	{"scheme", required_argument, NULL, O_SCHEME},
+	{"psk-identity", required_argument, NULL, O_PSK_IDENTITY},
+	{"psk-key", required_argument, NULL, O_PSK_KEY},
+	{"cert", required_argument, NULL, O_CERT},
+	{"key", required_argument, NULL, O_KEY},
+	{"ca", required_argument, NULL, O_CA},
+	{"ciphers", required_argument, NULL, O_CIPHERS},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -160,13 +169,26 @@ int main(int argc, char **argv)
 		case O_LABEL: dc.label = optarg; break;
 		case O_SUFFIX: dc.suffix = optarg; break;
 		case O_SCHEME: dc.scheme = optarg; break;
+		case O_PSK_IDENTITY: o.dtls.psk_identity = optarg; break;
+		case O_PSK_KEY:
+			if (devsim_dtls_parse_key(optarg, o.dtls.psk_key, &o.dtls.psk_key_len)) {
+				fprintf(stderr, "lwbs-devsim: --psk-key must be hex:HEX or text, 1..%d bytes\n",
+					DEVSIM_PSK_MAX);
+				return 2;
+			}
+			break;
+		case O_CERT: o.dtls.cert = optarg; break;
+		case O_KEY: o.dtls.key = optarg; break;
+		case O_CA: o.dtls.ca = optarg; break;
+		case O_CIPHERS: o.dtls.ciphers = optarg; break;
 		case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 		if (rc)
 			return 2;
 	}
-	if (optind != argc || (!o.server == !discover) || (!o.load && !o.ep) ||
+	bool creds = o.dtls.psk_identity || o.dtls.cert;
+	if (optind != argc || (!o.server == !discover) || (!o.load && !o.ep && !creds) ||
 	    (discover && (!dc.imsi || !dc.mnc_len || !dc.dns || o.load))) {
 		usage(stderr);
 		return 2;
@@ -177,6 +199,24 @@ int main(int argc, char **argv)
 	}
 	if (!discover && devsim_parse_server(&o, &why)) {
 		fprintf(stderr, "lwbs-devsim: %s\n", why);
+		return 2;
+	}
+	if (!!o.dtls.psk_identity != !!o.dtls.psk_key_len || !!o.dtls.cert != !!o.dtls.key ||
+	    (o.dtls.psk_identity && o.dtls.cert)) {
+		fprintf(stderr, "lwbs-devsim: give --psk-identity with --psk-key, or --cert with --key\n");
+		return 2;
+	}
+	if (discover && creds) {
+		fprintf(stderr, "lwbs-devsim: --discover bootstraps over coap:// only\n");
+		return 2;
+	}
+	if (!discover && o.secure != creds) {
+		fprintf(stderr, "lwbs-devsim: %s\n", o.secure ? "coaps:// needs --psk-identity/--psk-key or --cert/--key"
+							  : "DTLS credentials need a coaps:// server");
+		return 2;
+	}
+	if (o.secure && o.load) {
+		fprintf(stderr, "lwbs-devsim: --load does not support coaps://\n");
 		return 2;
 	}
 	if (!timeout_set)

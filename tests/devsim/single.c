@@ -23,7 +23,7 @@ static const char *method_name(uint8_t m)
 	}
 }
 
-static void print_report(const struct devsim_client *c, const struct devsim_opts *o)
+static void print_report(const struct devsim_client *c, const struct devsim_opts *o, const char *cipher)
 {
 	enum lwbs_version v = o->version;
 	struct lwbs_buf b;
@@ -36,6 +36,10 @@ static void print_report(const struct devsim_client *c, const struct devsim_opts
 		lwbs_buf_puts(&b, ",\"discovered\":");
 		devsim_json_string(&b, o->discovered, strlen(o->discovered));
 		lwbs_buf_printf(&b, ",\"discovery\":%s", o->discovery_json);
+	}
+	if (cipher) {
+		lwbs_buf_puts(&b, ",\"cipher\":");
+		devsim_json_string(&b, cipher, strlen(cipher));
 	}
 	lwbs_buf_printf(&b, ",\"lwm2m\":\"%s\",\"bootstrap_request\":", lwbs_version_str(v));
 	if (c->bs_code)
@@ -82,11 +86,43 @@ static int local_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
 	return 0;
 }
 
-static void flush(int fd, struct lwbs_buf *out)
+/* Sends what the client wrote: one datagram, or one DTLS record. */
+static void flush(int fd, struct devsim_dtls *tls, struct lwbs_buf *out)
 {
-	if (out->len && !lwbs_buf_err(out))
-		send(fd, out->data, out->len, 0);
+	if (out->len && !lwbs_buf_err(out)) {
+		if (tls)
+			devsim_dtls_send(tls, out->data, out->len);
+		else
+			send(fd, out->data, out->len, 0);
+	}
 	lwbs_buf_reset(out);
+}
+
+/* Runs the DTLS handshake until connected, failed, or stop (monotonic
+ * us): waits for the socket or the DTLS retransmission timer. */
+static int handshake(struct devsim_dtls *tls, int fd, int64_t stop, char *why, size_t cap)
+{
+	for (;;) {
+		int r = devsim_dtls_step(tls, why, cap);
+
+		if (r == 1)
+			return 0;
+		if (r < 0)
+			return r;
+		int64_t now = devsim_now_us();
+		if (now >= stop) {
+			snprintf(why, cap, "handshake failed: timeout");
+			return -ETIMEDOUT;
+		}
+		int wait_ms = (int)((stop - now + 999) / 1000), t_ms = devsim_dtls_timeout_ms(tls);
+		if (t_ms >= 0 && t_ms < wait_ms)
+			wait_ms = t_ms;
+		struct pollfd pfd = {fd, POLLIN, 0};
+		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
+			snprintf(why, cap, "poll: %s", strerror(errno));
+			return -errno;
+		}
+	}
 }
 
 int devsim_single_run(const struct devsim_opts *o)
@@ -111,7 +147,9 @@ int devsim_single_run(const struct devsim_opts *o)
 	socklen_t ll = 0;
 	struct devsim_client *c;
 	struct lwbs_buf out;
+	struct devsim_dtls *tls = NULL;
 	uint8_t dgram[65536], obuf[4 * DEVSIM_MAX_DGRAM];
+	char why[256];
 	int fd, rc;
 
 	if (o->local && local_addr(o->local, &ls, &ll)) {
@@ -133,8 +171,22 @@ int devsim_single_run(const struct devsim_opts *o)
 	}
 	lwbs_buf_init_fixed(&out, obuf, sizeof(obuf));
 	int64_t now = devsim_now_us(), stop = now + (int64_t)(o->timeout * 1e6);
-	rc = devsim_client_start(c, now / 1000, &out);
-	flush(fd, &out);
+	if (o->secure) {
+		tls = devsim_dtls_create(&o->dtls, fd, why, sizeof(why));
+		if (!tls) {
+			fprintf(stderr, "lwbs-devsim: %s\n", why);
+			close(fd);
+			devsim_client_finish(c);
+			free(c);
+			return 2;
+		}
+		if (handshake(tls, fd, stop, why, sizeof(why))) {
+			devsim_client_fail(c, why);
+			goto report;
+		}
+	}
+	rc = devsim_client_start(c, devsim_now_us() / 1000, &out);
+	flush(fd, tls, &out);
 	while (!rc && c->state != DEVSIM_CL_DONE) {
 		now = devsim_now_us();
 		if (now >= stop) {
@@ -149,19 +201,24 @@ int devsim_single_run(const struct devsim_opts *o)
 		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (;;) {
-			ssize_t n = recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT);
+			ssize_t n = tls ? devsim_dtls_recv(tls, dgram, sizeof(dgram))
+					: recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT);
+			if (n == -ECONNRESET)
+				devsim_client_fail(c, "the server closed the DTLS session");
 			if (n < 0)
 				break;
 			devsim_client_input(c, devsim_now_us() / 1000, dgram, (size_t)n, &out);
-			flush(fd, &out);
+			flush(fd, tls, &out);
 		}
 		devsim_client_timer(c, devsim_now_us() / 1000, &out);
-		flush(fd, &out);
+		flush(fd, tls, &out);
 	}
 	if (rc)
 		devsim_client_fail(c, lwbs_strerror(rc));
-	print_report(c, o);
+report:
+	print_report(c, o, tls ? devsim_dtls_cipher(tls) : NULL);
 	rc = c->ok ? 0 : 1;
+	devsim_dtls_destroy(tls);
 	close(fd);
 	devsim_client_finish(c);
 	free(c);

@@ -1,4 +1,4 @@
-/* lwbs-devsim — transport set-up (UDP NoSec today). */
+/* lwbs-devsim — transport set-up: UDP, NoSec or under DTLS (dtls.c). */
 #include "devsim.h"
 
 #include <errno.h>
@@ -22,12 +22,19 @@ int devsim_parse_server(struct devsim_opts *o, const char **why)
 	struct addrinfo hints = {0}, *res;
 	size_t hl;
 
-	if (strncmp(s, "coap://", 7) != 0) {
-		*why = strncmp(s, "coaps", 5) == 0 ? "DTLS/TLS is not supported yet: use coap://"
-						   : "--server must be coap://HOST[:PORT]";
+	if (strncmp(s, "coaps://", 8) == 0) {
+		o->secure = true;
+		port = "5684";
+		host = s + 8;
+	} else if (strncmp(s, "coap://", 7) == 0) {
+		o->secure = false;
+		host = s + 7;
+	} else {
+		*why = strncmp(s, "coaps+tcp", 9) == 0 || strncmp(s, "coap+tcp", 8) == 0
+			       ? "CoAP over TCP/TLS is not supported: use coap:// or coaps://"
+			       : "--server must be coap://HOST[:PORT] or coaps://HOST[:PORT]";
 		return -EINVAL;
 	}
-	host = s + 7;
 	if (*host == '[') {
 		const char *e = strchr(host, ']');
 		if (!e)
@@ -66,7 +73,7 @@ int devsim_parse_server(struct devsim_opts *o, const char **why)
 	freeaddrinfo(res);
 	return 0;
 bad:
-	*why = "--server must be coap://HOST[:PORT]";
+	*why = "--server must be coap://HOST[:PORT] or coaps://HOST[:PORT]";
 	return -EINVAL;
 }
 

@@ -82,8 +82,9 @@ class Server:
                     "store:\n  type: embedded\n  files: [devices.yaml]\n"
                     "log:\n  level: info\n"
                     "radius:\n  listen:\n    - {address: 127.0.0.1, port: %d}\n"
-                    "  nas:\n    - {address: %s, %s}\n  %s\n"
-                    "  log_interval: 60\n" % (free_port(), self.port, nas, secret,
+                    "    - {address: \"::1\", port: %d}\n"
+                    "  nas:\n    - {address: %s, %s}\n    - {address: \"::1\", %s}\n  %s\n"
+                    "  log_interval: 60\n" % (free_port(), self.port, self.port, nas, secret, secret,
                                                "dsn_file: %s" % dsn_file if dsn_file else "journal: radius.journal"))
         self.start()
 
@@ -247,6 +248,30 @@ def t_retransmit():
         check(os.path.getsize(s.journal) > size, "new request not recorded", s)
         b = s.show("10.9.9.9")
         check(b is not None and "imsi=262019999999998" in b, "binding of the new request: %r" % b, s)
+    finally:
+        sock.close()
+        s.stop()
+        s.cleanup()
+
+
+def t_ipv6():
+    """A NAS on IPv6 (::1) reporting a Framed-IPv6-Prefix: the binding covers
+    every address of the prefix."""
+    s = Server()
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        sock.connect(("::1", s.port))
+        prefix = bytes([0, 64]) + socket.inet_pton(socket.AF_INET6, "2001:db8:7:1::")[:8]
+        vsa = struct.pack("!I", 10415) + attr(1, b"262017777777777")
+        req = acct_request(5, [attr(40, struct.pack("!I", 1)),
+                               attr(95, socket.inet_pton(socket.AF_INET6, "2001:db8::1")),
+                               attr(97, prefix), attr(44, b"V6-1"), attr(26, vsa)])
+        sock.send(req)
+        check(expect_response(sock, req), "IPv6 Start answered over IPv6", s)
+        b = s.show("2001:db8:7:1:aaaa:bbbb:cccc:dddd")
+        check(b is not None and "imsi=262017777777777" in b and "2001:db8:7:1::/64" in b
+              and "nas=2001:db8::1" in b, "binding of the prefix: %r" % b, s)
+        check(s.show("2001:db8:7:2::1") is None, "binding outside the prefix", s)
     finally:
         sock.close()
         s.stop()
@@ -482,6 +507,7 @@ TESTS = {
     "unknown_nas": t_unknown_nas,
     "retransmit": t_retransmit,
     "acct_on": t_acct_on,
+    "ipv6": t_ipv6,
     "restart": t_restart,
     "import": t_import,
 }

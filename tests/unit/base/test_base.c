@@ -64,6 +64,16 @@ static void test_buf(void)
 	CHECK_INT(lwbs_buf_err(&b), -ENOBUFS);
 	lwbs_buf_finish(&b);
 
+	/* secret buffers: NULL-safe, empty-safe, reusable after */
+	lwbs_buf_finish_secret(NULL);
+	lwbs_buf_init(&b, 0);
+	lwbs_buf_finish_secret(&b);
+	CHECK(b.data == NULL && b.len == 0);
+	lwbs_buf_init(&b, 0);
+	lwbs_buf_puts(&b, "key");
+	lwbs_buf_finish_secret(&b);
+	CHECK(b.data == NULL && b.len == 0 && b.cap == 0);
+
 	lwbs_buf_init(&b, 8);
 	CHECK_INT(lwbs_buf_put(&b, "12345678", 8), 0);
 	CHECK_INT(lwbs_buf_putc(&b, '9'), -ENOBUFS);

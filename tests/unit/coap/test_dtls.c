@@ -1,6 +1,6 @@
 /* Unit tests: src/coap/dtls.c without sockets — the subject fields of a
  * client certificate (CN, SAN, serial) read from DER made here with
- * OpenSSL, malformed and truncated DER refused, and the per-source limit
+ * OpenSSL (CN, SAN, serial, DN), malformed and truncated DER refused, and the per-source limit
  * on handshakes that do not complete. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,6 +63,8 @@ static void test_subject_fields(void)
 	CHECK_STR(out, "urn:dev:ops:0004A3-X-1");
 	CHECK_INT(lwbs_dtls_cert_subject(der, (size_t)len, LWBS_DTLS_SUBJECT_SERIAL, out, sizeof(out)), 0);
 	CHECK_STR(out, "0a1b2c");
+	CHECK_INT(lwbs_dtls_cert_subject(der, (size_t)len, LWBS_DTLS_SUBJECT_DN, out, sizeof(out)), 0);
+	CHECK_STR(out, "CN=urn:imei:490154203237518,O=lwbs");
 	/* exactly fits / one byte short */
 	CHECK_INT(lwbs_dtls_cert_subject(der, (size_t)len, LWBS_DTLS_SUBJECT_CN, out, 25), 0);
 	CHECK_INT(lwbs_dtls_cert_subject(der, (size_t)len, LWBS_DTLS_SUBJECT_CN, out, 24), -E2BIG);
@@ -108,7 +110,8 @@ static void test_limit(void)
 	struct lwbs_loop *loop = lwbs_loop_create();
 	coap_context_t *ctx;
 	struct lwbs_dtls *d = NULL;
-	struct lwbs_dtls_conf c = {.loop = loop, .lookup = no_lookup, .max_failures = 3, .window_s = 60, .block_s = 60};
+	struct lwbs_dtls_conf c = {.loop = loop, .lookup = no_lookup, .max_failures = 3, .window_s = 60,
+				    .block_s = 60};
 	struct sockaddr_in bad = v4("192.0.2.1", 40000), bad2 = v4("192.0.2.1", 40001), good = v4("192.0.2.2", 5000);
 	struct sockaddr_in6 mapped = {.sin6_family = AF_INET6};
 	char err[256];

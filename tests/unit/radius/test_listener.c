@@ -300,6 +300,28 @@ static void test_listener(void)
 	CHECK_STR(imsi_at("10.1.0.1"), "(none)");
 	CHECK_STR(imsi_at("10.1.0.2"), "262010000000001");
 
+	/* max_batch 8: reading pauses while a batch is written, nothing lost */
+	lwbs_radius_listener_destroy(lis);
+	lis = NULL;
+	conf.max_batch = 8;
+	CHECK_INT(lwbs_radius_listener_create(loop, &conf, &lis, err, sizeof(err)), 0);
+	for (int i = 0; i < 100; i++) {
+		char ip[32], sess[16];
+
+		snprintf(ip, sizeof(ip), "10.2.0.%d", i + 1);
+		snprintf(sess, sizeof(sess), "M%d", i);
+		len = start_pkt(pkt, (uint8_t)i, LWBS_RADIUS_START, ip, sess, "262010000000100");
+		send(fd, pkt, len, 0);
+	}
+	run(300);
+	got = 0;
+	while (recv_one(fd, buf, sizeof(buf)) > 0)
+		got++;
+	CHECK_INT(got, 100);
+	CHECK(stats().journal_writes >= 13);
+	CHECK_INT(stats().bindings, 299);
+	conf.max_batch = 0;
+
 	/* unknown NAS: a conf whose only NAS is elsewhere */
 	lwbs_radius_listener_destroy(lis);
 	lis = NULL;
