@@ -2,11 +2,12 @@
  *
  * apply, in one transaction (all or nothing):
  *   1. profiles: canonical documents compared with the stored digests;
- *   2. devices: every endpoint is COPYed into a temporary table and the
- *      stored digests of those that exist come back (COPY TO), compared
- *      in C (lwbs_provision_compare);
- *   3. only new and changed rows are COPYed (documents, identities,
- *      secrets) and written set-based: INSERT .. ON CONFLICT, DELETE;
+ *   2. devices: every endpoint is COPYed into a temporary table with its
+ *      index and the stored digests of those that exist come back by
+ *      index (COPY TO), compared in C (lwbs_provision_compare);
+ *   3. only new and changed rows are COPYed (overrides, identities,
+ *      secrets; streamed while they are built) and written set-based:
+ *      UPDATE of the changed, plain INSERT of the new, DELETE;
  *   4. --prune BATCH deletes the batch's devices that were not given.
  * An unchanged set of files therefore writes nothing. diff stops after 2
  * (and counts 4) and rolls back. */
@@ -150,23 +151,50 @@ out:
 
 /* ---------- devices: which changed ---------- */
 
-/* Unescapes a COPY text field in place; returns its length. */
-static size_t copy_unescape(char *s, size_t n)
+/* v in decimal. */
+static void put_uint(struct lwbs_buf *b, size_t v)
 {
-	size_t o = 0;
+	char t[24];
+	size_t n = sizeof(t);
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '\\' || i + 1 == n) {
-			s[o++] = s[i];
-			continue;
-		}
-		char c = s[++i];
-		s[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c == 'b' ? '\b' : c == 'f' ? '\f'
-			 : c == 'v' ? '\v' : c;
-	}
-	return o;
+	do {
+		t[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	lwbs_buf_put(b, t + n, sizeof(t) - n);
 }
 
+/* A row of the stored digests: "INDEX\tHASH\tHASH_REDACTED\n" (the index
+ * into r->p->devices that stage_k gave the endpoint). */
+static void classify_row(struct run *r, char *line, size_t n)
+{
+	char *t1 = memchr(line, '\t', n), *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(line + n - t1 - 1)) : NULL;
+	uint8_t h[LWBS_PROVISION_HASH_LEN], hr[LWBS_PROVISION_HASH_LEN];
+	size_t i = 0;
+
+	if (!t1 || !t2 || t1 == line)
+		return;
+	for (const char *q = line; q < t1; q++) {
+		if (*q < '0' || *q > '9' || i > r->p->n_devices)
+			return;
+		i = i * 10 + (size_t)(*q - '0');
+	}
+	if (i >= r->p->n_devices)
+		return;
+	size_t hl = (size_t)(t2 - t1 - 1), hrl = (size_t)(line + n - t2 - 1);
+	if (hrl && line[n - 1] == '\n')
+		hrl--;
+	bool ok_h = parse_hash(t1 + 1, hl, h), ok_hr = parse_hash(t2 + 1, hrl, hr);
+	struct lwbs_provision_doc probe = {.has_redacted = r->dh[i].has_redacted};
+	memcpy(probe.hash, r->dh[i].hash, sizeof(probe.hash));
+	memcpy(probe.hash_redacted, r->dh[i].hash_redacted, sizeof(probe.hash_redacted));
+	r->dh[i].state = lwbs_provision_compare(&probe, ok_h ? h : NULL, ok_hr ? hr : NULL) == LWBS_PROVISION_SAME
+				 ? ST_SAME
+				 : ST_CHANGED;
+}
+
+/* Every endpoint goes to stage_k (streamed while the digests are
+ * computed), with its index; the stored digests come back by index. */
 static int classify_devices(struct run *r)
 {
 	struct lwbs_provision_doc d;
@@ -182,11 +210,15 @@ static int classify_devices(struct run *r)
 	lwbs_provision_doc_init(&d);
 	lwbs_buf_init(&kb, SIZE_MAX / 2);
 	pv_progress_start(&pg, "comparing", r->p->n_devices);
+	if (pv_exec(r->c, "stage", "CREATE TEMP TABLE stage_k (endpoint text, i integer) ON COMMIT DROP") ||
+	    pv_copy_begin(r->c, "endpoints", "COPY stage_k FROM STDIN"))
+		goto out;
 	for (size_t i = 0; i < r->p->n_devices; i++) {
 		const struct lwbs_prov_device *dv = &r->p->devices[i];
 		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
 		if (lwbs_provision_device_doc(dv, &d)) {
 			fprintf(stderr, "lwbsctl: device %s: cannot serialise\n", ep);
+			pv_copy_abort(r->c);
 			goto out;
 		}
 		memcpy(r->dh[i].hash, d.hash, sizeof(d.hash));
@@ -194,17 +226,17 @@ static int classify_devices(struct run *r)
 		r->dh[i].has_redacted = d.has_redacted;
 		r->dh[i].state = ST_NEW;
 		pv_copy_text(&kb, ep, strlen(ep));
+		lwbs_buf_putc(&kb, '\t');
+		put_uint(&kb, i);
 		lwbs_buf_putc(&kb, '\n');
+		if (pv_copy_send(r->c, "endpoints", &kb, false))
+			goto out;
 		if (!(i & 4095))
 			pv_progress_set(&pg, i / 2);
 	}
-	if (lwbs_buf_err(&kb))
+	if (pv_copy_end(r->c, "endpoints", &kb) || pv_exec(r->c, "stage", "ANALYZE stage_k"))
 		goto out;
-	if (pv_exec(r->c, "stage", "CREATE TEMP TABLE stage_k (endpoint text) ON COMMIT DROP") ||
-	    pv_copy_in(r->c, "endpoints", "COPY stage_k FROM STDIN", &kb) ||
-	    pv_exec(r->c, "stage", "ANALYZE stage_k"))
-		goto out;
-	res = PQexec(r->c, "COPY (SELECT d.endpoint, encode(d.hash, 'hex'), encode(d.hash_redacted, 'hex') FROM devices d "
+	res = PQexec(r->c, "COPY (SELECT k.i, encode(d.hash, 'hex'), encode(d.hash_redacted, 'hex') FROM devices d "
 			   "JOIN stage_k k ON k.endpoint = d.endpoint) TO STDOUT");
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
 		fprintf(stderr, "lwbsctl: stored devices: %s", PQresultErrorMessage(res));
@@ -214,29 +246,7 @@ static int classify_devices(struct run *r)
 	PQclear(res);
 	size_t seen = 0;
 	while ((n = PQgetCopyData(r->c, &line, 0)) > 0) {
-		char *t1 = memchr(line, '\t', (size_t)n), *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(line + n - t1 - 1)) : NULL;
-		uint8_t h[LWBS_PROVISION_HASH_LEN], hr[LWBS_PROVISION_HASH_LEN];
-		const struct lwbs_prov_device *dv;
-		if (!t1 || !t2) {
-			PQfreemem(line);
-			continue;
-		}
-		size_t el = copy_unescape(line, (size_t)(t1 - line));
-		size_t hl = (size_t)(t2 - t1 - 1), hrl = (size_t)(line + n - t2 - 1);
-		if (hrl && line[n - 1] == '\n')
-			hrl--;
-		bool ok_h = parse_hash(t1 + 1, hl, h), ok_hr = parse_hash(t2 + 1, hrl, hr);
-		dv = lwbs_prov_find(r->p, LWBS_IDENT_ENDPOINT, line, el);
-		if (dv) {
-			size_t i = (size_t)(dv - r->p->devices);
-			struct lwbs_provision_doc probe = {.has_redacted = r->dh[i].has_redacted};
-			memcpy(probe.hash, r->dh[i].hash, sizeof(probe.hash));
-			memcpy(probe.hash_redacted, r->dh[i].hash_redacted, sizeof(probe.hash_redacted));
-			r->dh[i].state = lwbs_provision_compare(&probe, ok_h ? h : NULL, ok_hr ? hr : NULL) ==
-							 LWBS_PROVISION_SAME
-						 ? ST_SAME
-						 : ST_CHANGED;
-		}
+		classify_row(r, line, (size_t)n);
 		PQfreemem(line);
 		if (!(++seen & 4095))
 			pv_progress_set(&pg, r->p->n_devices / 2 + seen / 2);
@@ -263,27 +273,37 @@ out:
 
 /* ---------- devices: write ---------- */
 
-static int stage_devices(struct run *r)
+/* stage_d (streamed) and the secrets of new and changed devices into sb. */
+static int stage_device_rows(struct run *r, struct lwbs_buf *sb)
 {
 	struct lwbs_provision_doc d;
-	struct lwbs_buf db, ib, sb;
+	struct lwbs_buf db;
 	struct pv_progress pg;
+	size_t done = 0;
 	int rc = -1;
 
 	lwbs_provision_doc_init(&d);
 	lwbs_buf_init(&db, SIZE_MAX / 2);
-	lwbs_buf_init(&ib, SIZE_MAX / 2);
-	lwbs_buf_init(&sb, SIZE_MAX / 2);
 	pv_progress_start(&pg, "staging", r->n_new + r->n_changed);
-	size_t done = 0;
+	if (pv_copy_begin(r->c, "devices", "COPY stage_d FROM STDIN"))
+		goto out;
 	for (size_t i = 0; i < r->p->n_devices; i++) {
 		const struct lwbs_prov_device *dv = &r->p->devices[i];
 		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
 		size_t el = strlen(ep);
 		if (r->dh[i].state == ST_SAME)
 			continue;
-		if (lwbs_provision_device_doc(dv, &d))
+		/* The digests are known; only overrides and secrets need the
+		 * document again. */
+		lwbs_provision_doc_reset(&d);
+		d.has_redacted = r->dh[i].has_redacted;
+		memcpy(d.hash, r->dh[i].hash, sizeof(d.hash));
+		memcpy(d.hash_redacted, r->dh[i].hash_redacted, sizeof(d.hash_redacted));
+		if ((dv->overrides || dv->psk_key.ptr) && lwbs_provision_device_doc(dv, &d)) {
+			fprintf(stderr, "lwbsctl: device %s: cannot serialise\n", ep);
+			pv_copy_abort(r->c);
 			goto out;
+		}
 		pv_copy_text(&db, ep, el);
 		lwbs_buf_putc(&db, '\t');
 		pv_copy_text(&db, dv->profile_name, strlen(dv->profile_name));
@@ -293,7 +313,10 @@ static int stage_devices(struct run *r)
 		else
 			lwbs_buf_puts(&db, "\\N");
 		lwbs_buf_putc(&db, '\t');
-		pv_copy_text(&db, d.json.data, d.json.len);
+		if (d.overrides_len)
+			pv_copy_text(&db, (const uint8_t *)d.json.data + d.overrides_off, d.overrides_len);
+		else
+			lwbs_buf_puts(&db, "\\N");
 		lwbs_buf_putc(&db, '\t');
 		if (d.has_redacted)
 			lwbs_buf_puts(&db, "\\N");
@@ -302,52 +325,94 @@ static int stage_devices(struct run *r)
 		lwbs_buf_putc(&db, '\t');
 		pv_copy_bytea(&db, d.hash_redacted, sizeof(d.hash_redacted));
 		lwbs_buf_puts(&db, r->dh[i].state == ST_CHANGED ? "\tt\n" : "\tf\n");
+		for (size_t k = 0; k < d.n_secrets; k++) {
+			const struct lwbs_provision_secret *s = &d.secrets[k];
+			pv_copy_text(sb, ep, el);
+			lwbs_buf_printf(sb, "\t%s\t", s->path);
+			if (s->redacted)
+				lwbs_buf_puts(sb, "\\N");
+			else
+				pv_copy_bytea(sb, s->ptr, s->len);
+			lwbs_buf_puts(sb, s->text ? "\tt\n" : "\tf\n");
+		}
+		if (pv_copy_send(r->c, "devices", &db, false))
+			goto out;
+		if (!(++done & 4095))
+			pv_progress_set(&pg, done);
+	}
+	if (pv_copy_end(r->c, "devices", &db))
+		goto out;
+	pv_progress_end(&pg);
+	rc = 0;
+out:
+	lwbs_buf_finish(&db);
+	lwbs_provision_doc_finish(&d);
+	return rc;
+}
+
+/* stage_i (streamed): the identities of new and changed devices. */
+static int stage_identities(struct run *r)
+{
+	struct lwbs_buf ib;
+	int rc = -1;
+
+	lwbs_buf_init(&ib, SIZE_MAX / 2);
+	if (pv_copy_begin(r->c, "identities", "COPY stage_i FROM STDIN"))
+		goto out;
+	for (size_t i = 0; i < r->p->n_devices; i++) {
+		const struct lwbs_prov_device *dv = &r->p->devices[i];
+		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
+		size_t el = strlen(ep);
+		if (r->dh[i].state == ST_SAME)
+			continue;
 		for (int k = LWBS_IDENT_IMSI; k < LWBS_IDENT_COUNT; k++) {
 			const char *v = dv->ident[k], *key;
 			if (!v)
 				continue;
 			size_t kl = lwbs_provision_ident_key((enum lwbs_ident_kind)k, v, &key);
 			pv_copy_text(&ib, ep, el);
-			lwbs_buf_printf(&ib, "\t%s\t", lwbs_provision_ident_sql((enum lwbs_ident_kind)k));
+			lwbs_buf_putc(&ib, '\t');
+			lwbs_buf_puts(&ib, lwbs_provision_ident_sql((enum lwbs_ident_kind)k));
+			lwbs_buf_putc(&ib, '\t');
 			pv_copy_text(&ib, v, strlen(v));
 			lwbs_buf_putc(&ib, '\t');
 			pv_copy_text(&ib, key, kl);
 			lwbs_buf_putc(&ib, '\n');
 		}
-		for (size_t k = 0; k < d.n_secrets; k++) {
-			const struct lwbs_provision_secret *s = &d.secrets[k];
-			pv_copy_text(&sb, ep, el);
-			lwbs_buf_printf(&sb, "\t%s\t", s->path);
-			if (s->redacted)
-				lwbs_buf_puts(&sb, "\\N");
-			else
-				pv_copy_bytea(&sb, s->ptr, s->len);
-			lwbs_buf_puts(&sb, s->text ? "\tt\n" : "\tf\n");
-		}
-		if (!(++done & 4095))
-			pv_progress_set(&pg, done);
+		if (pv_copy_send(r->c, "identities", &ib, false))
+			goto out;
 	}
-	pv_progress_end(&pg);
-	if (lwbs_buf_err(&db) || lwbs_buf_err(&ib) || lwbs_buf_err(&sb)) {
-		fprintf(stderr, "lwbsctl: out of memory\n");
+	if (pv_copy_end(r->c, "identities", &ib))
 		goto out;
-	}
+	rc = 0;
+out:
+	lwbs_buf_finish(&ib);
+	return rc;
+}
+
+static int stage_devices(struct run *r)
+{
+	struct lwbs_buf sb;
+	int rc = -1;
+
+	lwbs_buf_init(&sb, SIZE_MAX / 2);
 	if (pv_exec(r->c, "stage",
-		    "CREATE TEMP TABLE stage_d (endpoint text, profile text, batch text, doc jsonb, hash bytea,"
+		    "CREATE TEMP TABLE stage_d (endpoint text, profile text, batch text, overrides jsonb, hash bytea,"
 		    " hash_redacted bytea, existed boolean) ON COMMIT DROP;"
 		    "CREATE TEMP TABLE stage_i (endpoint text, kind text, value text, key text) ON COMMIT DROP;"
 		    "CREATE TEMP TABLE stage_c (endpoint text, path text[], secret bytea, is_text boolean) ON COMMIT DROP") ||
-	    pv_copy_in(r->c, "devices", "COPY stage_d FROM STDIN", &db) ||
-	    pv_copy_in(r->c, "identities", "COPY stage_i FROM STDIN", &ib) ||
-	    pv_copy_in(r->c, "device secrets", "COPY stage_c FROM STDIN", &sb) ||
+	    stage_device_rows(r, &sb) || stage_identities(r))
+		goto out;
+	if (lwbs_buf_err(&sb)) {
+		fprintf(stderr, "lwbsctl: out of memory\n");
+		goto out;
+	}
+	if (pv_copy_in(r->c, "device secrets", "COPY stage_c FROM STDIN", &sb) ||
 	    pv_exec(r->c, "stage", "ANALYZE stage_d; ANALYZE stage_i; ANALYZE stage_c"))
 		goto out;
 	rc = 0;
 out:
-	lwbs_buf_finish(&db);
-	lwbs_buf_finish(&ib);
 	lwbs_buf_finish_secret(&sb);
-	lwbs_provision_doc_finish(&d);
 	return rc;
 }
 
@@ -395,13 +460,16 @@ static const char *const write_sql[][2] = {
 	 "SELECT p.id, t.path, t.secret, t.is_text FROM stage_ps t JOIN profiles p ON p.name = t.name "
 	 "WHERE t.secret IS NOT NULL "
 	 "ON CONFLICT (profile_id, path) DO UPDATE SET secret = EXCLUDED.secret, is_text = EXCLUDED.is_text"},
+	/* New and changed as classified under the advisory lock: lwbsctl is
+	 * the only writer of devices. */
+	{"devices",
+	 "UPDATE devices d SET profile_id = p.id, batch = s.batch, overrides = s.overrides, hash = s.hash, "
+	 "hash_redacted = s.hash_redacted, updated_at = now() FROM stage_d s JOIN profiles p ON p.name = s.profile "
+	 "WHERE s.existed AND d.endpoint = s.endpoint"},
 	{"devices",
 	 "INSERT INTO devices (endpoint, profile_id, batch, overrides, hash, hash_redacted) "
-	 "SELECT s.endpoint, p.id, s.batch, s.doc->'overrides', s.hash, s.hash_redacted FROM stage_d s "
-	 "JOIN profiles p ON p.name = s.profile "
-	 "ON CONFLICT (endpoint) DO UPDATE SET profile_id = EXCLUDED.profile_id, batch = EXCLUDED.batch, "
-	 "overrides = EXCLUDED.overrides, hash = EXCLUDED.hash, hash_redacted = EXCLUDED.hash_redacted, "
-	 "updated_at = now()"},
+	 "SELECT s.endpoint, p.id, s.batch, s.overrides, s.hash, s.hash_redacted FROM stage_d s "
+	 "JOIN profiles p ON p.name = s.profile WHERE NOT s.existed"},
 	{"identities",
 	 "DELETE FROM device_identities x USING stage_d s, devices d "
 	 "WHERE s.existed AND d.endpoint = s.endpoint AND x.device_id = d.id"},
@@ -478,7 +546,10 @@ static int run_apply(struct run *r)
 {
 	PGresult *res;
 
-	if (pv_exec(r->c, "begin", "BEGIN") || pv_exec(r->c, "lock", PV_LOCK))
+	/* work_mem: the joins of up to millions of staged rows with devices
+	 * stay in memory (hash joins) instead of spilling in batches. */
+	if (pv_exec(r->c, "begin", "BEGIN") || pv_exec(r->c, "lock", PV_LOCK) ||
+	    pv_exec(r->c, "work_mem", "SET LOCAL work_mem = '256MB'"))
 		return -1;
 	if (pv_query(r->c, "schema", "SELECT to_regclass('devices') IS NOT NULL", 0, NULL, &res))
 		goto fail;

@@ -70,30 +70,37 @@ static void sha_update(struct sha256 *s, const void *data, size_t len)
 	const uint8_t *p = data;
 
 	s->total += len;
-	while (len) {
+	if (s->n) {
 		size_t k = 64 - s->n < len ? 64 - s->n : len;
 		memcpy(s->blk + s->n, p, k);
 		s->n += k;
 		p += k;
 		len -= k;
-		if (s->n == 64) {
-			sha_block(s, s->blk);
-			s->n = 0;
-		}
+		if (s->n < 64)
+			return;
+		sha_block(s, s->blk);
+		s->n = 0;
 	}
+	for (; len >= 64; p += 64, len -= 64)
+		sha_block(s, p);
+	memcpy(s->blk, p, len);
+	s->n = len;
 }
 
 static void sha_final(struct sha256 *s, uint8_t out[32])
 {
 	uint64_t bits = s->total * 8;
-	uint8_t pad = 0x80, zero = 0, lenb[8];
 
-	sha_update(s, &pad, 1);
-	while (s->n != 56)
-		sha_update(s, &zero, 1);
+	s->blk[s->n++] = 0x80;
+	if (s->n > 56) {
+		memset(s->blk + s->n, 0, 64 - s->n);
+		sha_block(s, s->blk);
+		s->n = 0;
+	}
+	memset(s->blk + s->n, 0, 56 - s->n);
 	for (int i = 0; i < 8; i++)
-		lenb[i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha_update(s, lenb, 8);
+		s->blk[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha_block(s, s->blk);
 	for (int i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
@@ -115,6 +122,8 @@ void lwbs_provision_doc_reset(struct lwbs_provision_doc *d)
 	lwbs_buf_reset(&d->json);
 	d->n_secrets = 0;
 	d->has_redacted = false;
+	d->overrides_off = 0;
+	d->overrides_len = 0;
 }
 
 void lwbs_provision_doc_finish(struct lwbs_provision_doc *d)
@@ -679,7 +688,7 @@ static void jprofile_body(struct w *w, bool *first, const struct lwbs_prov_profi
 static int finish_doc(struct w *w)
 {
 	struct lwbs_provision_doc *d = w->d;
-	struct sha256 s;
+	struct sha256 s, doc_only;
 
 	if (w->err)
 		return w->err;
@@ -687,12 +696,11 @@ static int finish_doc(struct w *w)
 		return lwbs_buf_err(&d->json);
 	sha_init(&s);
 	sha_update(&s, d->json.data, d->json.len);
-	sha_final(&s, d->hash_redacted);
+	doc_only = s; /* both digests start with the document */
+	sha_final(&doc_only, d->hash_redacted);
 	memset(d->hash, 0, sizeof(d->hash));
 	if (d->has_redacted)
 		return 0;
-	sha_init(&s);
-	sha_update(&s, d->json.data, d->json.len);
 	for (size_t i = 0; i < d->n_secrets; i++) {
 		const struct lwbs_provision_secret *x = &d->secrets[i];
 		uint8_t len[8];
@@ -756,9 +764,11 @@ int lwbs_provision_device_doc(const struct lwbs_prov_device *d, struct lwbs_prov
 		bool f2 = true;
 		jkey(&w, &first, "overrides");
 		size_t old = path_push(&w, "overrides");
+		out->overrides_off = w.b->len;
 		lwbs_buf_putc(w.b, '{');
 		jprofile_body(&w, &f2, d->overrides, d->profile);
 		lwbs_buf_putc(w.b, '}');
+		out->overrides_len = w.b->len - out->overrides_off;
 		path_pop(&w, old);
 	}
 	lwbs_buf_putc(w.b, '}');

@@ -71,10 +71,23 @@ int pv_exec(PGconn *c, const char *what, const char *sql)
 	return rc;
 }
 
-int pv_copy_in(PGconn *c, const char *what, const char *sql, const struct lwbs_buf *b)
+/* Collects the COPY's results: 0 when it succeeded. */
+static int copy_result(PGconn *c, const char *what)
+{
+	PGresult *r;
+	int rc = 0;
+
+	while ((r = PQgetResult(c))) {
+		if (check(c, r, what))
+			rc = -1;
+		PQclear(r);
+	}
+	return rc;
+}
+
+int pv_copy_begin(PGconn *c, const char *what, const char *sql)
 {
 	PGresult *r = PQexec(c, sql);
-	const size_t chunk = 1u << 20;
 
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
 		check(c, r, what);
@@ -82,6 +95,60 @@ int pv_copy_in(PGconn *c, const char *what, const char *sql, const struct lwbs_b
 		return -1;
 	}
 	PQclear(r);
+	return 0;
+}
+
+int pv_copy_send(PGconn *c, const char *what, struct lwbs_buf *b, bool all)
+{
+	const size_t chunk = 1u << 20;
+	size_t off = 0;
+
+	if (lwbs_buf_err(b)) {
+		fprintf(stderr, "lwbsctl: %s: out of memory\n", what);
+		pv_copy_abort(c);
+		return -1;
+	}
+	if (!all && b->len < chunk)
+		return 0;
+	for (; off < b->len; off += chunk) {
+		size_t n = b->len - off < chunk ? b->len - off : chunk;
+		if (PQputCopyData(c, (const char *)b->data + off, (int)n) != 1) {
+			fprintf(stderr, "lwbsctl: %s: %s", what, PQerrorMessage(c));
+			pv_copy_abort(c);
+			return -1;
+		}
+	}
+	lwbs_buf_reset(b);
+	return 0;
+}
+
+int pv_copy_end(PGconn *c, const char *what, struct lwbs_buf *b)
+{
+	if (pv_copy_send(c, what, b, true))
+		return -1;
+	if (PQputCopyEnd(c, NULL) != 1) {
+		fprintf(stderr, "lwbsctl: %s: %s", what, PQerrorMessage(c));
+		return -1;
+	}
+	return copy_result(c, what);
+}
+
+void pv_copy_abort(PGconn *c)
+{
+	PGresult *r;
+
+	if (PQputCopyEnd(c, "lwbsctl: aborted") != 1)
+		return;
+	while ((r = PQgetResult(c)))
+		PQclear(r);
+}
+
+int pv_copy_in(PGconn *c, const char *what, const char *sql, const struct lwbs_buf *b)
+{
+	const size_t chunk = 1u << 20;
+
+	if (pv_copy_begin(c, what, sql))
+		return -1;
 	for (size_t off = 0; off < b->len; off += chunk) {
 		size_t n = b->len - off < chunk ? b->len - off : chunk;
 		if (PQputCopyData(c, (const char *)b->data + off, (int)n) != 1)
@@ -91,13 +158,7 @@ int pv_copy_in(PGconn *c, const char *what, const char *sql, const struct lwbs_b
 		fprintf(stderr, "lwbsctl: %s: %s", what, PQerrorMessage(c));
 		return -1;
 	}
-	int rc = 0;
-	while ((r = PQgetResult(c))) {
-		if (check(c, r, what))
-			rc = -1;
-		PQclear(r);
-	}
-	return rc;
+	return copy_result(c, what);
 }
 
 void pv_rollback(PGconn *c)

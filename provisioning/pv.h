@@ -30,6 +30,15 @@ int pv_exec(PGconn *c, const char *what, const char *sql);
 int pv_query(PGconn *c, const char *what, const char *sql, int n, const char *const *params, PGresult **out);
 /* Sends the COPY data in b (text format) for statement sql. */
 int pv_copy_in(PGconn *c, const char *what, const char *sql, const struct lwbs_buf *b);
+/* COPY FROM STDIN streamed while the rows are written: pv_copy_begin
+ * starts it; pv_copy_send sends b (and empties it) once it holds 1 MiB, or
+ * whatever it holds when all; pv_copy_end sends the rest and ends the
+ * COPY (0 when the server took it); pv_copy_abort ends it as failed.
+ * A failed send or end has ended the COPY already: roll back. */
+int pv_copy_begin(PGconn *c, const char *what, const char *sql);
+int pv_copy_send(PGconn *c, const char *what, struct lwbs_buf *b, bool all);
+int pv_copy_end(PGconn *c, const char *what, struct lwbs_buf *b);
+void pv_copy_abort(PGconn *c);
 /* Ends a failed transaction quietly. */
 void pv_rollback(PGconn *c);
 

@@ -109,4 +109,33 @@ int lwbs_coapmsg_block_decode(const struct lwbs_coapmsg_opt *o, struct lwbs_coap
  * -EINVAL for num above LWBS_COAPMSG_BLOCK_MAX_NUM or szx above 6. */
 int64_t lwbs_coapmsg_block_value(const struct lwbs_coapmsg_block *b);
 
+/* CoAP over TCP, TLS and WebSockets framing (RFC 8323 §3.2): Len/TKL byte,
+ * extended length (Len 13: +1 byte, 14: +2, 15: +4, offsets 13, 269,
+ * 65805), Code, Token, then options and payload as over UDP. No version,
+ * type or message id: parsed messages have type LWBS_COAPMSG_CON and mid 0,
+ * and the encoder ignores both. Signalling codes (§5) and the CSM options
+ * (§5.3): */
+#define LWBS_COAPMSG_CSM 0xe1     /* 7.01 */
+#define LWBS_COAPMSG_PING 0xe2    /* 7.02 */
+#define LWBS_COAPMSG_PONG 0xe3    /* 7.03 */
+#define LWBS_COAPMSG_RELEASE 0xe4 /* 7.04 */
+#define LWBS_COAPMSG_ABORT 0xe5   /* 7.05 */
+#define LWBS_COAPMSG_OPT_MAX_MESSAGE_SIZE 2 /* in a CSM */
+#define LWBS_COAPMSG_OPT_BLOCK_WISE 4       /* in a CSM: empty */
+
+/* The length of the frame starting at p (header, token, options and
+ * payload), from its first 1-6 bytes, into *frame_len: a stream reader
+ * waits until it has that many bytes. LWBS_ETRUNC when the length is not
+ * complete yet, -EBADMSG for a token length 9-15, -EMSGSIZE when the
+ * length does not fit a size_t. */
+int lwbs_coapmsg_tcp_frame_len(const uint8_t *p, size_t n, size_t *frame_len);
+/* Parses exactly one frame of n bytes into *out (written only on success,
+ * pointers borrow p). Errors as lwbs_coapmsg_tcp_frame_len(), and
+ * LWBS_ETRUNC when p holds less than the frame, -EBADMSG when it holds
+ * more, and those of the options and payload as lwbs_coapmsg_parse(). */
+int lwbs_coapmsg_tcp_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out);
+/* Appends m as one frame, with the shortest length encoding; the buffer's
+ * sticky error is returned. -EINVAL as lwbs_coapmsg_encode(). */
+int lwbs_coapmsg_tcp_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out);
+
 #endif

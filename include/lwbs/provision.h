@@ -47,6 +47,9 @@ struct lwbs_provision_doc {
 	bool has_redacted; /* some secret was "redacted": hash is not set */
 	uint8_t hash[LWBS_PROVISION_HASH_LEN];
 	uint8_t hash_redacted[LWBS_PROVISION_HASH_LEN];
+	/* Device documents: the "overrides" object within json (its value,
+	 * braces included); overrides_len 0 when the device has none. */
+	size_t overrides_off, overrides_len;
 };
 
 void lwbs_provision_doc_init(struct lwbs_provision_doc *d);

@@ -31,6 +31,7 @@ struct listener {
 	socklen_t len;
 	unsigned accept;
 	int fd;
+	bool stream; /* a TLS (TCP) listener */
 };
 
 /* One source address of the failed-handshake limit: handshakes started
@@ -118,8 +119,9 @@ static bool addr_any(const struct sockaddr *a)
 	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
 }
 
-/* The listener a session arrived on: same port, and the same address
- * unless the listener is bound to the wildcard. */
+/* The listener a session arrived on: same protocol family (datagram or
+ * stream) and port, and the same address unless the listener is bound to
+ * the wildcard. */
 static const struct listener *listener_of(const struct lwbs_dtls *d, coap_session_t *cs)
 {
 	const coap_address_t *la = coap_session_get_addr_local(cs);
@@ -135,7 +137,7 @@ static const struct listener *listener_of(const struct lwbs_dtls *d, coap_sessio
 		const struct listener *l = &d->listeners[i];
 		const struct sockaddr *ls = (const struct sockaddr *)&l->addr;
 
-		if (addr_port(ls) != addr_port(sa))
+		if (l->stream != (coap_session_get_proto(cs) == COAP_PROTO_TLS) || addr_port(ls) != addr_port(sa))
 			continue;
 		if (addr_any(ls))
 			return l;
@@ -404,7 +406,7 @@ int lwbs_dtls_identity(const struct lwbs_dtls *d, coap_session_t *cs, enum lwbs_
 	X509 *x;
 	int r;
 
-	if (coap_session_get_proto(cs) != COAP_PROTO_DTLS)
+	if (coap_session_get_proto(cs) != COAP_PROTO_DTLS && coap_session_get_proto(cs) != COAP_PROTO_TLS)
 		return -ENOENT;
 	if (id && id->length) {
 		r = copy_ident(id->s, id->length, out, cap);
@@ -556,9 +558,7 @@ static void ssl_reason(char *buf, size_t cap)
 	ERR_clear_error();
 }
 
-/* libcoap reads the PEM files only during a handshake: read them once now
- * so that a bad file is one clear line at start-up. */
-static int check_pki(const struct lwbs_dtls_conf *c, char *err, size_t err_cap)
+int lwbs_dtls_check_files(const struct lwbs_dtls_conf *c, char *err, size_t err_cap)
 {
 	SSL_CTX *ctx = SSL_CTX_new(DTLS_server_method());
 	const char *key = c->key_file ? c->key_file : c->cert_file;
@@ -615,7 +615,7 @@ int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct
 		r = -EINVAL;
 		goto fail;
 	}
-	if (c->cert_file && (r = check_pki(c, err, err_cap)) != 0)
+	if (c->cert_file && (r = lwbs_dtls_check_files(c, err, err_cap)) != 0)
 		goto fail;
 	if (c->cert_file) {
 		coap_dtls_pki_t pki = {
@@ -670,7 +670,7 @@ void lwbs_dtls_destroy(struct lwbs_dtls *d)
 }
 
 int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, socklen_t len, unsigned accept,
-			   int fd)
+			   int fd, bool stream)
 {
 	struct listener *ls = realloc(d->listeners, (d->n_listeners + 1) * sizeof(*ls));
 
@@ -683,5 +683,6 @@ int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, soc
 	ls->len = len;
 	ls->accept = accept;
 	ls->fd = fd;
+	ls->stream = stream;
 	return 0;
 }

@@ -85,14 +85,20 @@ struct lwbs_dtls;
  * ctx is freed); 0 or a negative code with err filled. */
 int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct lwbs_dtls **out, char *err,
 		     size_t err_cap);
+/* Reads c's certificate, key and CA bundle once (libcoap reads them only
+ * during a handshake), so that a bad file is one clear line at start-up
+ * and in --check-config: 0 or -EINVAL with err filled ("x509 cert FILE:
+ * reason", key not matching the certificate, ...). */
+int lwbs_dtls_check_files(const struct lwbs_dtls_conf *c, char *err, size_t err_cap);
 /* NULL-safe. Wipes nothing of libcoap's (it owns its copies). */
 void lwbs_dtls_destroy(struct lwbs_dtls *d);
 
-/* Declares a DTLS listener: its local address, the modes it accepts
- * (LWBS_DTLS_* bits), and its socket (or -1 when unknown) for
- * lwbs_dtls_filter(). 0 or -ENOMEM. */
+/* Declares a DTLS listener (stream false) or a TLS listener over TCP
+ * (stream true, RFC 8323; same PSK and X.509 set-up): its local address,
+ * the modes it accepts (LWBS_DTLS_* bits), and its UDP socket (or -1 when
+ * unknown or TLS) for lwbs_dtls_filter(). 0 or -ENOMEM. */
 int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, socklen_t len, unsigned accept,
-			   int fd);
+			   int fd, bool stream);
 
 /* Drops the datagrams waiting at the head of each listener socket that
  * come from a blocked source, before libcoap reads them. Call before each
@@ -118,7 +124,7 @@ bool lwbs_dtls_blocked(struct lwbs_dtls *d, const struct sockaddr *addr);
 
 /* The identity cs authenticated with: LWBS_IDENT_PSK_ID and the PSK
  * identity, or LWBS_IDENT_CERT_SUBJECT and the configured subject field.
- * out gets a NUL-terminated copy. 0, -ENOENT (not a DTLS session, or no
+ * out gets a NUL-terminated copy. 0, -ENOENT (not a DTLS or TLS session, or no
  * identity), -E2BIG (does not fit), -EINVAL (a NUL byte in the identity). */
 int lwbs_dtls_identity(const struct lwbs_dtls *d, coap_session_t *cs, enum lwbs_ident_kind *kind, char *out,
 		       size_t cap);

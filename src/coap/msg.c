@@ -22,11 +22,63 @@ static int read_ext(struct lwbs_rd *r, unsigned nib, uint32_t *out)
 	return lwbs_rd_err(r);
 }
 
+/* Options and payload, from r to its end, into m (n_opts, opts, payload). */
+static int parse_body(struct lwbs_rd *r, struct lwbs_coapmsg *m)
+{
+	uint32_t num = 0;
+	int rc;
+
+	m->n_opts = 0;
+	m->payload = NULL;
+	m->payload_len = 0;
+	while (lwbs_rd_left(r)) {
+		uint8_t ob = lwbs_rd_u8(r);
+		uint32_t delta, len;
+		const uint8_t *val;
+
+		if (ob == 0xff) {
+			if (!lwbs_rd_left(r))
+				return -EBADMSG;
+			m->payload = r->p;
+			m->payload_len = lwbs_rd_left(r);
+			break;
+		}
+		if ((rc = read_ext(r, ob >> 4, &delta)) || (rc = read_ext(r, ob & 15, &len)))
+			return rc;
+		num += delta;
+		if (num > 65535)
+			return -EBADMSG;
+		val = lwbs_rd_take(r, len);
+		if (!val)
+			return lwbs_rd_err(r);
+		if (m->n_opts == LWBS_COAPMSG_MAX_OPTS)
+			return LWBS_ELIMIT;
+		m->opts[m->n_opts].num = (uint16_t)num;
+		m->opts[m->n_opts].len = (uint16_t)len;
+		m->opts[m->n_opts].val = val;
+		m->n_opts++;
+	}
+	return 0;
+}
+
+/* Copies only what was filled: the option array is large. */
+static void copy_out(const struct lwbs_coapmsg *m, struct lwbs_coapmsg *out)
+{
+	out->type = m->type;
+	out->code = m->code;
+	out->mid = m->mid;
+	out->tkl = m->tkl;
+	memcpy(out->token, m->token, sizeof(m->token));
+	memcpy(out->opts, m->opts, m->n_opts * sizeof(m->opts[0]));
+	out->n_opts = m->n_opts;
+	out->payload = m->payload;
+	out->payload_len = m->payload_len;
+}
+
 int lwbs_coapmsg_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
 {
 	struct lwbs_coapmsg m;
 	struct lwbs_rd r;
-	uint32_t num = 0;
 	uint8_t b0;
 	int rc;
 
@@ -49,46 +101,9 @@ int lwbs_coapmsg_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
 		return lwbs_rd_err(&r);
 	memset(m.token, 0, sizeof(m.token));
 	memcpy(m.token, tok, m.tkl);
-	m.n_opts = 0;
-	m.payload = NULL;
-	m.payload_len = 0;
-	while (lwbs_rd_left(&r)) {
-		uint8_t ob = lwbs_rd_u8(&r);
-		uint32_t delta, len;
-		const uint8_t *val;
-
-		if (ob == 0xff) {
-			if (!lwbs_rd_left(&r))
-				return -EBADMSG;
-			m.payload = r.p;
-			m.payload_len = lwbs_rd_left(&r);
-			break;
-		}
-		if ((rc = read_ext(&r, ob >> 4, &delta)) || (rc = read_ext(&r, ob & 15, &len)))
-			return rc;
-		num += delta;
-		if (num > 65535)
-			return -EBADMSG;
-		val = lwbs_rd_take(&r, len);
-		if (!val)
-			return lwbs_rd_err(&r);
-		if (m.n_opts == LWBS_COAPMSG_MAX_OPTS)
-			return LWBS_ELIMIT;
-		m.opts[m.n_opts].num = (uint16_t)num;
-		m.opts[m.n_opts].len = (uint16_t)len;
-		m.opts[m.n_opts].val = val;
-		m.n_opts++;
-	}
-	/* copy only what was filled: the option array is large */
-	out->type = m.type;
-	out->code = m.code;
-	out->mid = m.mid;
-	out->tkl = m.tkl;
-	memcpy(out->token, m.token, sizeof(m.token));
-	memcpy(out->opts, m.opts, m.n_opts * sizeof(m.opts[0]));
-	out->n_opts = m.n_opts;
-	out->payload = m.payload;
-	out->payload_len = m.payload_len;
+	if ((rc = parse_body(&r, &m)))
+		return rc;
+	copy_out(&m, out);
 	return 0;
 }
 
@@ -110,14 +125,12 @@ static size_t nibble(uint32_t v, uint8_t *nib, uint8_t ext[2])
 	return 2;
 }
 
-int lwbs_coapmsg_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out)
+/* m's options in ascending number, stable (repeated options keep their
+ * order), into sorted; -EINVAL for tkl > 8 or too many options. */
+static int sort_opts(const struct lwbs_coapmsg *m, const struct lwbs_coapmsg_opt **sorted)
 {
-	const struct lwbs_coapmsg_opt *sorted[LWBS_COAPMSG_MAX_OPTS];
-	uint16_t prev = 0;
-
 	if (m->tkl > LWBS_COAPMSG_MAX_TOKEN || m->n_opts > LWBS_COAPMSG_MAX_OPTS)
 		return -EINVAL;
-	/* stable insertion sort by option number */
 	for (size_t i = 0; i < m->n_opts; i++) {
 		size_t j = i;
 
@@ -127,10 +140,17 @@ int lwbs_coapmsg_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out)
 		}
 		sorted[j] = &m->opts[i];
 	}
-	lwbs_buf_putc(out, (uint8_t)(0x40 | (m->type & 3) << 4 | m->tkl));
-	lwbs_buf_putc(out, m->code);
-	lwbs_buf_put_be16(out, m->mid);
-	lwbs_buf_put(out, m->token, m->tkl);
+	return 0;
+}
+
+/* Writes the options and payload (to out when not NULL); returns their
+ * length in bytes. */
+static size_t put_body(const struct lwbs_coapmsg *m, const struct lwbs_coapmsg_opt *const *sorted,
+		       struct lwbs_buf *out)
+{
+	uint16_t prev = 0;
+	size_t total = 0;
+
 	for (size_t i = 0; i < m->n_opts; i++) {
 		const struct lwbs_coapmsg_opt *o = sorted[i];
 		uint8_t hdr[5], dn, ln;
@@ -139,14 +159,140 @@ int lwbs_coapmsg_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out)
 		h += nibble((uint32_t)(o->num - prev), &dn, hdr + h);
 		h += nibble(o->len, &ln, hdr + h);
 		hdr[0] = (uint8_t)(dn << 4 | ln);
-		lwbs_buf_put(out, hdr, h);
-		lwbs_buf_put(out, o->val, o->len);
+		if (out) {
+			lwbs_buf_put(out, hdr, h);
+			lwbs_buf_put(out, o->val, o->len);
+		}
+		total += h + o->len;
 		prev = o->num;
 	}
 	if (m->payload_len) {
-		lwbs_buf_putc(out, 0xff);
-		lwbs_buf_put(out, m->payload, m->payload_len);
+		if (out) {
+			lwbs_buf_putc(out, 0xff);
+			lwbs_buf_put(out, m->payload, m->payload_len);
+		}
+		total += 1 + m->payload_len;
 	}
+	return total;
+}
+
+int lwbs_coapmsg_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out)
+{
+	const struct lwbs_coapmsg_opt *sorted[LWBS_COAPMSG_MAX_OPTS];
+	int rc = sort_opts(m, sorted);
+
+	if (rc)
+		return rc;
+	lwbs_buf_putc(out, (uint8_t)(0x40 | (m->type & 3) << 4 | m->tkl));
+	lwbs_buf_putc(out, m->code);
+	lwbs_buf_put_be16(out, m->mid);
+	lwbs_buf_put(out, m->token, m->tkl);
+	put_body(m, sorted, out);
+	return lwbs_buf_err(out);
+}
+
+/* ---- CoAP over TCP framing (RFC 8323 §3.2) -------------------------------- */
+
+/* Len nibble thresholds: 13 (+1 byte), 14 (+2 bytes), 15 (+4 bytes). */
+#define TCP_EXT1 13u
+#define TCP_EXT2 269u
+#define TCP_EXT4 65805u
+
+/* Header bytes before the Code: the Len/TKL byte and the extension. */
+static size_t tcp_ext_bytes(unsigned nib)
+{
+	return nib < 13 ? 0 : nib == 13 ? 1 : nib == 14 ? 2 : 4;
+}
+
+int lwbs_coapmsg_tcp_frame_len(const uint8_t *p, size_t n, size_t *frame_len)
+{
+	struct lwbs_rd r;
+	uint8_t b0;
+	unsigned nib, tkl;
+	uint64_t body;
+
+	lwbs_rd_init(&r, p, n);
+	b0 = lwbs_rd_u8(&r);
+	if (lwbs_rd_err(&r))
+		return lwbs_rd_err(&r);
+	nib = b0 >> 4;
+	tkl = b0 & 15;
+	if (tkl > LWBS_COAPMSG_MAX_TOKEN)
+		return -EBADMSG;
+	if (nib < 13)
+		body = nib;
+	else if (nib == 13)
+		body = TCP_EXT1 + lwbs_rd_u8(&r);
+	else if (nib == 14)
+		body = TCP_EXT2 + lwbs_rd_be16(&r);
+	else
+		body = TCP_EXT4 + (uint64_t)lwbs_rd_be32(&r);
+	if (lwbs_rd_err(&r))
+		return lwbs_rd_err(&r);
+	body += 1 + tcp_ext_bytes(nib) + 1 + tkl; /* Len/TKL, extension, Code, Token */
+	if (body > SIZE_MAX)
+		return -EMSGSIZE;
+	*frame_len = (size_t)body;
+	return 0;
+}
+
+int lwbs_coapmsg_tcp_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
+{
+	struct lwbs_coapmsg m;
+	struct lwbs_rd r;
+	size_t len;
+	const uint8_t *tok;
+	int rc;
+
+	if ((rc = lwbs_coapmsg_tcp_frame_len(p, n, &len)))
+		return rc;
+	if (len > n)
+		return LWBS_ETRUNC;
+	if (len < n)
+		return -EBADMSG;
+	lwbs_rd_init(&r, p, n);
+	m.tkl = p[0] & 15;
+	lwbs_rd_take(&r, 1 + tcp_ext_bytes(p[0] >> 4));
+	m.code = lwbs_rd_u8(&r);
+	tok = lwbs_rd_take(&r, m.tkl);
+	if (!tok)
+		return lwbs_rd_err(&r);
+	m.type = LWBS_COAPMSG_CON;
+	m.mid = 0;
+	memset(m.token, 0, sizeof(m.token));
+	memcpy(m.token, tok, m.tkl);
+	if ((rc = parse_body(&r, &m)))
+		return rc;
+	copy_out(&m, out);
+	return 0;
+}
+
+int lwbs_coapmsg_tcp_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out)
+{
+	const struct lwbs_coapmsg_opt *sorted[LWBS_COAPMSG_MAX_OPTS];
+	int rc = sort_opts(m, sorted);
+	size_t body;
+
+	if (rc)
+		return rc;
+	body = put_body(m, sorted, NULL);
+	if ((uint64_t)body > TCP_EXT4 + (uint64_t)UINT32_MAX)
+		return -EMSGSIZE;
+	if (body < TCP_EXT1) {
+		lwbs_buf_putc(out, (uint8_t)(body << 4 | m->tkl));
+	} else if (body < TCP_EXT2) {
+		lwbs_buf_putc(out, (uint8_t)(13 << 4 | m->tkl));
+		lwbs_buf_putc(out, (uint8_t)(body - TCP_EXT1));
+	} else if (body < TCP_EXT4) {
+		lwbs_buf_putc(out, (uint8_t)(14 << 4 | m->tkl));
+		lwbs_buf_put_be16(out, (uint16_t)(body - TCP_EXT2));
+	} else {
+		lwbs_buf_putc(out, (uint8_t)(15 << 4 | m->tkl));
+		lwbs_buf_put_be32(out, (uint32_t)(body - TCP_EXT4));
+	}
+	lwbs_buf_putc(out, m->code);
+	lwbs_buf_put(out, m->token, m->tkl);
+	put_body(m, sorted, out);
 	return lwbs_buf_err(out);
 }
 

@@ -66,9 +66,9 @@ struct sess {
 	int64_t start_wall;
 	char peer[PEER_MAX];
 
-	/* DTLS: the identity the session authenticated with (looked up
-	 * instead of ep), the ep of the lookup, and the policy refusal */
-	bool dtls;
+	/* DTLS or TLS: the identity the session authenticated with (looked
+	 * up instead of ep), the ep of the lookup, and the policy refusal */
+	const char *transport;       /* audit name: udp, dtls, tcp, tls */
 	enum lwbs_ident_kind ident_kind;
 	char identity[IDENT_MAX];    /* "" on NoSec */
 	char ep[IDENT_MAX];
@@ -189,6 +189,21 @@ static void peer_str(coap_session_t *cs, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* The audit name of a session's transport. */
+static const char *proto_name(coap_proto_t p)
+{
+	switch (p) {
+	case COAP_PROTO_DTLS:
+		return "dtls";
+	case COAP_PROTO_TCP:
+		return "tcp";
+	case COAP_PROTO_TLS:
+		return "tls";
+	default:
+		return "udp";
+	}
+}
+
 static void sess_attach(struct sess *s, coap_session_t *cs)
 {
 	struct lwbs_coap_server *srv = s->srv;
@@ -255,7 +270,7 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		info.result = override;
 		info.reason = why;
 	}
-	report(srv, s->start_wall, s->peer, s->dtls ? "dtls" : "udp", info.endpoint, info.result, info.reason,
+	report(srv, s->start_wall, s->peer, s->transport, info.endpoint, info.result, info.reason,
 	       info.diagnostic, info.requests_sent, info.version ? lwbs_version_str(info.version) : NULL,
 	       info.content_format != LWBS_CF_NONE ? lwbs_cf_name(info.content_format) : NULL);
 	lwbs_store_release(srv->o.store, s->hold);
@@ -616,7 +631,11 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 	const uint8_t *data;
 	coap_opt_iterator_t it;
 	coap_opt_t *o;
-	bool dtls = coap_session_get_proto(cs) == COAP_PROTO_DTLS;
+	coap_proto_t proto = coap_session_get_proto(cs);
+	bool secure = proto == COAP_PROTO_DTLS || proto == COAP_PROTO_TLS;
+	/* RFC 8323: no message types over TCP, every request is reliable */
+	bool reliable = COAP_PROTO_RELIABLE(proto);
+	const char *transport = proto_name(proto);
 	enum lwbs_ident_kind ik = LWBS_IDENT_ENDPOINT;
 	char ident[IDENT_MAX];
 	const char *why = NULL;
@@ -626,7 +645,7 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 	r = collect_queries(req, qbuf, qv, &n_q);
 	if (r)
 		why = r == -E2BIG ? "query too long" : "query contains a NUL byte";
-	else if (dtls && (!srv->dtls || lwbs_dtls_identity(srv->dtls, cs, &ik, ident, sizeof(ident)) != 0))
+	else if (secure && (!srv->dtls || lwbs_dtls_identity(srv->dtls, cs, &ik, ident, sizeof(ident)) != 0))
 		why = "no usable DTLS identity";
 	if (why) {
 		char peer[PEER_MAX];
@@ -634,12 +653,12 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 		peer_str(cs, peer, sizeof(peer));
 		coap_pdu_set_code(rsp, COAP_RESPONSE_CODE_BAD_REQUEST);
 		coap_add_data(rsp, strlen(why), (const uint8_t *)why);
-		report(srv, lwbs_loop_wall(srv->o.loop), peer, dtls ? "dtls" : "udp", NULL,
+		report(srv, lwbs_loop_wall(srv->o.loop), peer, transport, NULL,
 		       LWBS_BS_REFUSED_BAD_REQUEST, why, NULL, 0, NULL, NULL);
 		return;
 	}
 	ev.u.req.method = (int)coap_pdu_get_code(req);
-	ev.u.req.confirmable = coap_pdu_get_type(req) == COAP_MESSAGE_CON;
+	ev.u.req.confirmable = reliable || coap_pdu_get_type(req) == COAP_MESSAGE_CON;
 	ev.u.req.queries = qv;
 	ev.u.req.n_queries = n_q;
 	ev.u.req.accept = LWBS_CF_NONE;
@@ -648,9 +667,9 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 		ev.u.req.accept = (int)coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
 	if (coap_get_data(req, &len, &data))
 		ev.u.req.payload_len = len;
-	ev.u.req.identity = dtls ? ident : NULL;
+	ev.u.req.identity = secure ? ident : NULL;
 
-	if (s && ev.u.req.confirmable && coap_pdu_get_mid(req) == s->req_mid) {
+	if (s && !reliable && ev.u.req.confirmable && coap_pdu_get_mid(req) == s->req_mid) {
 		/* a retransmission of the request that started this session:
 		 * the same answer again */
 		coap_pdu_set_code(rsp, (coap_pdu_code_t)s->req_code);
@@ -676,9 +695,9 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 		return;
 	}
 	sess_attach(s, cs);
-	s->dtls = dtls;
+	s->transport = transport;
 	s->ident_kind = ik;
-	if (dtls)
+	if (secure)
 		memcpy(s->identity, ident, strlen(ident) + 1);
 	else
 		s->identity[0] = '\0';
@@ -770,12 +789,35 @@ static void on_coap_fd(void *arg, uint32_t events)
 
 /* ---- setup ----------------------------------------------------------- */
 
+/* A TCP or TLS connection went away under a running session: the request
+ * in flight, if any, is not delivered; a session still running then ends
+ * as a transport failure rather than waiting for its timeout. */
+static void on_closed(coap_session_t *cs)
+{
+	struct sess *s = coap_session_get_app_data(cs);
+	struct lwbs_bs_event ev = {.kind = LWBS_BS_EV_TRANSPORT_ERROR};
+
+	if (!s || !s->active)
+		return;
+	if (s->outstanding) {
+		s->outstanding = false;
+		s->srv->o.metrics->nacks++;
+		feed(s, &ev);
+	}
+	if (s->active && s->cs == cs)
+		sess_finish(s, LWBS_BS_FAIL_TRANSPORT, "connection closed");
+}
+
 static int on_event(coap_session_t *cs, const coap_event_t ev)
 {
 	struct lwbs_coap_server *srv = coap_get_app_data(coap_session_get_context(cs));
 
 	if (srv && srv->dtls)
 		lwbs_dtls_event(srv->dtls, cs, ev);
+	if (COAP_PROTO_RELIABLE(coap_session_get_proto(cs)) &&
+	    (ev == COAP_EVENT_TCP_CLOSED || ev == COAP_EVENT_TCP_FAILED || ev == COAP_EVENT_SESSION_CLOSED ||
+	     ev == COAP_EVENT_SESSION_FAILED))
+		on_closed(cs);
 	return 0;
 }
 
@@ -891,12 +933,23 @@ static int listen_proto(struct lwbs_coap_server *srv, const struct sockaddr *add
 	coap_address_init(&a);
 	memcpy(&a.addr, addr, len);
 	a.size = len;
+	if (COAP_PROTO_RELIABLE(proto) && !coap_tcp_is_supported()) {
+		snprintf(err, err_cap, "libcoap was built without TCP");
+		return -ENOTSUP;
+	}
+	if (proto == COAP_PROTO_TLS && !coap_tls_is_supported()) {
+		snprintf(err, err_cap, "libcoap was built without TLS");
+		return -ENOTSUP;
+	}
+	errno = 0;
 	if (!coap_new_endpoint(srv->ctx, &a, proto)) {
 		snprintf(err, err_cap, "cannot listen: %s", strerror(errno ? errno : EADDRINUSE));
 		return -EADDRINUSE;
 	}
 	*rcvbuf_got = 0;
 	*fd_out = -1;
+	if (COAP_PROTO_RELIABLE(proto))
+		return 0; /* per-connection TCP buffers: the kernel's autotuning */
 	fd = find_socket(srv, addr);
 	if (fd < 0)
 		return 0;
@@ -932,8 +985,18 @@ int lwbs_coap_server_set_dtls(struct lwbs_coap_server *srv, const struct lwbs_dt
 	return lwbs_dtls_create(srv->ctx, c, &srv->dtls, err, err_cap);
 }
 
-int lwbs_coap_server_listen_dtls(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
-				 unsigned accept, size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
+int lwbs_coap_server_listen_tcp(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+				char *err, size_t err_cap)
+{
+	size_t got;
+	int fd;
+
+	return listen_proto(srv, addr, len, COAP_PROTO_TCP, 0, &got, &fd, err, err_cap);
+}
+
+static int listen_secure(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+			 coap_proto_t proto, unsigned accept, size_t rcvbuf, size_t *rcvbuf_got, char *err,
+			 size_t err_cap)
 {
 	int fd, r;
 
@@ -941,7 +1004,7 @@ int lwbs_coap_server_listen_dtls(struct lwbs_coap_server *srv, const struct sock
 		snprintf(err, err_cap, "DTLS is not set up");
 		return -EINVAL;
 	}
-	r = listen_proto(srv, addr, len, COAP_PROTO_DTLS, rcvbuf, rcvbuf_got, &fd, err, err_cap);
+	r = listen_proto(srv, addr, len, proto, rcvbuf, rcvbuf_got, &fd, err, err_cap);
 	if (r)
 		return r;
 	/* the listener's address as bound (port 0 resolved) for the policy */
@@ -952,10 +1015,24 @@ int lwbs_coap_server_listen_dtls(struct lwbs_coap_server *srv, const struct sock
 		addr = (const struct sockaddr *)&ss;
 		len = sl;
 	}
-	r = lwbs_dtls_add_listener(srv->dtls, addr, len, accept, fd);
+	r = lwbs_dtls_add_listener(srv->dtls, addr, len, accept, fd, proto == COAP_PROTO_TLS);
 	if (r)
 		snprintf(err, err_cap, "out of memory");
 	return r;
+}
+
+int lwbs_coap_server_listen_dtls(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+				 unsigned accept, size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
+{
+	return listen_secure(srv, addr, len, COAP_PROTO_DTLS, accept, rcvbuf, rcvbuf_got, err, err_cap);
+}
+
+int lwbs_coap_server_listen_tls(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
+				unsigned accept, char *err, size_t err_cap)
+{
+	size_t got;
+
+	return listen_secure(srv, addr, len, COAP_PROTO_TLS, accept, 0, &got, err, err_cap);
 }
 
 void lwbs_coap_server_drain(struct lwbs_coap_server *srv)

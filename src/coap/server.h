@@ -1,5 +1,6 @@
 /* lwbs — the CoAP front end: libcoap 4.3.1 glue between UDP or DTLS
- * datagrams and the bootstrap engine (include/lwbs/bootstrap.h).
+ * datagrams, or TCP or TLS streams (RFC 8323), and the bootstrap engine
+ * (include/lwbs/bootstrap.h).
  *
  * One libcoap context, integrated into the daemon's event loop as one
  * descriptor (coap_context_get_coap_fd) processed with COAP_IO_NO_WAIT.
@@ -60,6 +61,17 @@ int lwbs_coap_server_set_dtls(struct lwbs_coap_server *s, const struct lwbs_dtls
  * identity"). Otherwise as lwbs_coap_server_listen(). */
 int lwbs_coap_server_listen_dtls(struct lwbs_coap_server *s, const struct sockaddr *addr, socklen_t len,
 				 unsigned accept, size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap);
+
+/* Opens a CoAP over TCP listener (RFC 8323, NoSec). Requests over TCP
+ * have no message type: the engine sees them as confirmable. A connection
+ * closed under a running session ends it as a transport failure. */
+int lwbs_coap_server_listen_tcp(struct lwbs_coap_server *s, const struct sockaddr *addr, socklen_t len,
+				char *err, size_t err_cap);
+/* Opens a CoAP over TLS listener (RFC 8323) with the DTLS set-up of
+ * lwbs_coap_server_set_dtls(): PSK and X.509 as on a DTLS listener, the
+ * same identity rules. */
+int lwbs_coap_server_listen_tls(struct lwbs_coap_server *s, const struct sockaddr *addr, socklen_t len,
+				unsigned accept, char *err, size_t err_cap);
 
 /* Stops taking new sessions: new requests get 5.03. */
 void lwbs_coap_server_drain(struct lwbs_coap_server *s);

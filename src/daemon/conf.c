@@ -375,7 +375,8 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 {
 	const char *address = NULL, *k, *s;
 	yaml_node_t *kn, *vn, *addr_node = map, *stack_node = NULL, *accept_node = NULL, *tls_node = NULL;
-	yaml_node_t *policy_node = NULL;
+	yaml_node_t *policy_node = NULL, *rcvbuf_node = NULL;
+	const char *transport_name = "udp";
 	unsigned long long v;
 	bool port_set = false;
 	int r;
@@ -411,8 +412,13 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 				l->transport = LWBS_CONF_TRANSPORT_UDP;
 			else if (!strcmp(s, "dtls"))
 				l->transport = LWBS_CONF_TRANSPORT_DTLS;
+			else if (!strcmp(s, "tcp"))
+				l->transport = LWBS_CONF_TRANSPORT_TCP;
+			else if (!strcmp(s, "tls"))
+				l->transport = LWBS_CONF_TRANSPORT_TLS;
 			else
-				return fail(x, vn, "transport \"%s\" is not supported (udp or dtls)", s);
+				return fail(x, vn, "transport \"%s\" is not supported (udp, dtls, tcp or tls)", s);
+			transport_name = s;
 		} else if (!strcmp(k, "accept")) {
 			if ((r = parse_accept(x, vn, &l->accept)))
 				return r;
@@ -429,6 +435,7 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 			if ((r = get_uint(x, vn, 4096, 1ull << 30, &v)))
 				return r;
 			l->receive_buffer = (size_t)v;
+			rcvbuf_node = kn;
 		} else if (!strcmp(k, "trusted")) {
 			if ((r = get_bool(x, vn, &l->trusted)))
 				return r;
@@ -456,30 +463,45 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 			    l->stack != LWBS_CONF_STACK_NATIVE))
 		return fail(x, policy_node,
 			    "policy applies to NoSec requests: it needs trusted: true, transport udp and stack native");
-	if (l->transport == LWBS_CONF_TRANSPORT_DTLS) {
+	if (l->transport == LWBS_CONF_TRANSPORT_TCP || l->transport == LWBS_CONF_TRANSPORT_TLS) {
+		/* RFC 8323: libcoap only; TCP buffers are per connection */
+		if (stack_node && l->stack != LWBS_CONF_STACK_LIBCOAP)
+			return fail(x, stack_node, "transport %s needs stack: libcoap", transport_name);
+		l->stack = LWBS_CONF_STACK_LIBCOAP;
+		if (rcvbuf_node)
+			return fail(x, rcvbuf_node, "receive_buffer applies to udp and dtls listeners");
+	}
+	if (l->transport == LWBS_CONF_TRANSPORT_TLS && tls_node && !strcmp(scalar(tls_node), "handshake_limit"))
+		return fail(x, tls_node, "handshake_limit applies to dtls listeners");
+	if (l->transport == LWBS_CONF_TRANSPORT_DTLS || l->transport == LWBS_CONF_TRANSPORT_TLS) {
 		if (!port_set)
 			l->port = 5684;
 		if (stack_node && l->stack != LWBS_CONF_STACK_LIBCOAP)
-			return fail(x, stack_node, "transport dtls needs stack: libcoap");
+			return fail(x, stack_node, "transport %s needs stack: libcoap", transport_name);
 		l->stack = LWBS_CONF_STACK_LIBCOAP;
 		if (!l->accept)
 			l->accept = LWBS_CONF_ACCEPT_PSK | (l->x509.cert ? LWBS_CONF_ACCEPT_X509 : 0);
 		if (l->accept & LWBS_CONF_ACCEPT_NOSEC)
-			return fail(x, accept_node, "a dtls listener accepts psk and x509, not nosec");
+			return fail(x, accept_node, "a %s listener accepts psk and x509, not nosec", transport_name);
 		if ((l->accept & LWBS_CONF_ACCEPT_X509) && !l->x509.cert)
 			return fail(x, map, "accept: x509 needs an x509 block (cert, key, ca)");
 	} else {
 		if (!l->accept)
 			l->accept = LWBS_CONF_ACCEPT_NOSEC;
 		if (l->accept != LWBS_CONF_ACCEPT_NOSEC)
-			return fail(x, accept_node, "a udp listener accepts only nosec");
+			return fail(x, accept_node, "a %s listener accepts only nosec", transport_name);
 		if (tls_node)
-			return fail(x, tls_node, "\"%s\" needs transport: dtls", scalar(tls_node));
+			return fail(x, tls_node, "\"%s\" needs transport: dtls or tls", scalar(tls_node));
 	}
 	if (strlen(address) >= sizeof(l->address) || parse_addr(address, l->port, &l->addr, &l->addr_len))
 		return fail(x, addr_node, "\"%s\" is not an IPv4 or IPv6 address", address);
 	strcpy(l->address, address);
 	return 0;
+}
+
+static bool secure(const struct lwbs_conf_listener *l)
+{
+	return l->transport == LWBS_CONF_TRANSPORT_DTLS || l->transport == LWBS_CONF_TRANSPORT_TLS;
 }
 
 static int parse_listeners(struct ctx *x, yaml_node_t *seq)
@@ -511,19 +533,22 @@ static int parse_listeners(struct ctx *x, yaml_node_t *seq)
 		r = parse_listener(x, ln, l);
 		if (r)
 			return r;
-		/* one libcoap context: one certificate set and one limit */
-		for (size_t j = 0; j < i && l->transport == LWBS_CONF_TRANSPORT_DTLS; j++) {
+		/* one libcoap context: one certificate set (dtls and tls) and
+		 * one limit (dtls) */
+		for (size_t j = 0; j < i && secure(l); j++) {
 			const struct lwbs_conf_listener *o = &x->c->listeners[j];
+			bool both_dtls = o->transport == LWBS_CONF_TRANSPORT_DTLS &&
+					 l->transport == LWBS_CONF_TRANSPORT_DTLS;
 
-			if (o->transport != LWBS_CONF_TRANSPORT_DTLS)
+			if (!secure(o))
 				continue;
 			if ((o->x509.cert && l->x509.cert &&
 			     (!same_str(o->x509.cert, l->x509.cert) || !same_str(o->x509.key, l->x509.key) ||
 			      !same_str(o->x509.ca, l->x509.ca) || o->x509.identity != l->x509.identity)) ||
-			    o->hs_max_incomplete != l->hs_max_incomplete || o->hs_window_s != l->hs_window_s ||
-			    o->hs_block_s != l->hs_block_s)
-				return fail(x, ln, "dtls listeners share one x509 block and handshake_limit "
-					    "(write them the same on each)");
+			    (both_dtls && (o->hs_max_incomplete != l->hs_max_incomplete ||
+					   o->hs_window_s != l->hs_window_s || o->hs_block_s != l->hs_block_s)))
+				return fail(x, ln, "dtls and tls listeners share one x509 block, dtls listeners one "
+					    "handshake_limit (write them the same on each)");
 		}
 	}
 	return 0;

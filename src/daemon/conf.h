@@ -25,6 +25,8 @@ enum lwbs_conf_stack {
 enum lwbs_conf_transport {
 	LWBS_CONF_TRANSPORT_UDP = 0, /* CoAP NoSec */
 	LWBS_CONF_TRANSPORT_DTLS,    /* CoAP over DTLS 1.2 (libcoap) */
+	LWBS_CONF_TRANSPORT_TCP,     /* CoAP over TCP, RFC 8323, NoSec (libcoap) */
+	LWBS_CONF_TRANSPORT_TLS,     /* CoAP over TLS, RFC 8323 (libcoap) */
 };
 
 enum lwbs_conf_store_type {

@@ -114,35 +114,42 @@ static void on_pg_fd(void *arg, uint32_t events)
 	pg_process(arg);
 }
 
+/* Watches fd as the store's i-th socket: ADD, or MOD when the number is
+ * still registered. */
+static void pg_watch(struct daemon *d, size_t i, int fd, short events)
+{
+	int r = lwbs_loop_add_fd(d->loop, &d->pg_src[i], fd, (uint32_t)events, on_pg_fd, d);
+
+	if (r == -EEXIST)
+		r = lwbs_loop_mod_fd(d->loop, &d->pg_src[i], (uint32_t)events);
+	if (r)
+		lwbs_log(LWBS_LOG_ERROR, "postgresql: cannot watch fd %d: %s", fd, strerror(-r));
+}
+
 /* Called once per loop iteration: the store's fds and events may have
- * changed with any call into it. While a connection is (re)connecting its
- * socket may be closed and its number reused, so the watches are set again
- * from scratch; with every connection up only changed events are applied. */
+ * changed with any call into it. A socket that is no longer listed has been
+ * closed, which took it out of the epoll set: it is not deleted (its number
+ * may already belong to someone else's new descriptor). While a connection
+ * is being set up its socket may be replaced by one with the same number,
+ * so every listed fd is watched again then; with every connection up only
+ * changed events are applied. */
 static void pg_sync(struct daemon *d)
 {
 	struct lwbs_store_pg_fd now[PG_FDS_MAX];
 	struct lwbs_store_pg_stats st;
 	size_t n = lwbs_store_pg_fds(d->store, now, PG_FDS_MAX);
-	bool settled, same;
-	int t, r;
+	bool settled;
+	int t;
 
 	lwbs_store_pg_stats(d->store, &st);
 	settled = st.connected == st.pool;
-	same = d->pg_settled && settled && n == d->n_pg_fds;
-	for (size_t i = 0; same && i < n; i++)
-		same = now[i].fd == d->pg_fds[i].fd;
-	if (!same) {
-		for (size_t i = 0; i < d->n_pg_fds; i++)
-			lwbs_loop_del_fd(d->loop, &d->pg_src[i]);
-		for (size_t i = 0; i < n; i++) {
-			r = lwbs_loop_add_fd(d->loop, &d->pg_src[i], now[i].fd, (uint32_t)now[i].events, on_pg_fd, d);
-			if (r)
-				lwbs_log(LWBS_LOG_ERROR, "postgresql: cannot watch fd %d: %s", now[i].fd, strerror(-r));
-		}
-	} else {
-		for (size_t i = 0; i < n; i++)
-			if (now[i].events != d->pg_fds[i].events)
-				lwbs_loop_mod_fd(d->loop, &d->pg_src[i], (uint32_t)now[i].events);
+	for (size_t i = 0; i < n; i++) {
+		bool known = settled && d->pg_settled && i < d->n_pg_fds && d->pg_fds[i].fd == now[i].fd;
+
+		if (!known)
+			pg_watch(d, i, now[i].fd, now[i].events);
+		else if (now[i].events != d->pg_fds[i].events)
+			lwbs_loop_mod_fd(d->loop, &d->pg_src[i], (uint32_t)now[i].events);
 	}
 	memcpy(d->pg_fds, now, n * sizeof(now[0]));
 	d->n_pg_fds = n;
@@ -163,6 +170,17 @@ int lwbs_daemon_check(const char *conf_path)
 	if (lwbs_conf_load(conf_path, &c, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		const struct lwbs_conf_x509 *x = &c->listeners[i].x509;
+		struct lwbs_dtls_conf dc = {.cert_file = x->cert, .key_file = x->key, .ca_file = x->ca};
+
+		if (x->cert && lwbs_dtls_check_files(&dc, err, sizeof(err))) {
+			fprintf(stderr, "%s: listener %s port %u: %s\n", c->path, c->listeners[i].address,
+				c->listeners[i].port, err);
+			lwbs_conf_destroy(c);
+			return 1;
+		}
 	}
 	st = open_store(c, err, sizeof(err));
 	lwbs_conf_destroy(c);
@@ -433,10 +451,10 @@ static int setup_dtls(struct daemon *d, char *err, size_t cap)
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		const struct lwbs_conf_listener *l = &c->listeners[i];
 
-		if (l->transport != LWBS_CONF_TRANSPORT_DTLS)
+		if (l->transport != LWBS_CONF_TRANSPORT_DTLS && l->transport != LWBS_CONF_TRANSPORT_TLS)
 			continue;
-		if (!first)
-			first = l;
+		if (!first || (first->transport != LWBS_CONF_TRANSPORT_DTLS && l->transport == LWBS_CONF_TRANSPORT_DTLS))
+			first = l; /* the handshake limit is a dtls one */
 		if (!cert && l->x509.cert)
 			cert = l;
 	}
@@ -538,6 +556,9 @@ static int start(struct daemon *d, char *err, size_t cap)
 		const struct lwbs_conf_listener *l = &c->listeners[i];
 		bool native = l->stack == LWBS_CONF_STACK_NATIVE;
 		bool dtls = l->transport == LWBS_CONF_TRANSPORT_DTLS;
+		bool tls = l->transport == LWBS_CONF_TRANSPORT_TLS;
+		bool tcp = l->transport == LWBS_CONF_TRANSPORT_TCP;
+		static const char *const tname[] = {"udp", "dtls", "tcp", "tls"};
 		char e[256];
 		size_t got;
 
@@ -551,13 +572,20 @@ static int start(struct daemon *d, char *err, size_t cap)
 			if (r)
 				return r;
 		}
-		if (dtls && (r = setup_dtls(d, e, sizeof(e)))) {
+		if ((dtls || tls) && (r = setup_dtls(d, e, sizeof(e)))) {
 			snprintf(err, cap, "%s: listener %s port %u: %s", c->path, l->address, l->port, e);
 			return r;
 		}
+		got = 0;
 		if (dtls)
 			r = lwbs_coap_server_listen_dtls(d->coap, (const struct sockaddr *)&l->addr, l->addr_len,
 							 dtls_accept(l->accept), l->receive_buffer, &got, e, sizeof(e));
+		else if (tls)
+			r = lwbs_coap_server_listen_tls(d->coap, (const struct sockaddr *)&l->addr, l->addr_len,
+							dtls_accept(l->accept), e, sizeof(e));
+		else if (tcp)
+			r = lwbs_coap_server_listen_tcp(d->coap, (const struct sockaddr *)&l->addr, l->addr_len, e,
+							sizeof(e));
 		else if (native)
 			r = lwbs_udp_server_listen(d->udp, (const struct sockaddr *)&l->addr, l->addr_len,
 						   l->receive_buffer, &got, e, sizeof(e));
@@ -570,6 +598,14 @@ static int start(struct daemon *d, char *err, size_t cap)
 		}
 		if (native && !dtls && l->trusted)
 			setup_identity(d, i);
+		if (tcp || tls) {
+			/* no receive buffer: TCP's are per connection */
+			lwbs_log(LWBS_LOG_INFO, "listening on %s %s port %u (libcoap stack%s%s)", tname[l->transport],
+				 l->address, l->port, tls ? ", accepts " : "",
+				 !tls ? "" : l->accept == LWBS_CONF_ACCEPT_PSK ? "psk"
+					: l->accept == LWBS_CONF_ACCEPT_X509 ? "x509" : "psk, x509");
+			continue;
+		}
 		if (got == 0)
 			lwbs_log(LWBS_LOG_WARN, "listener %s port %u: socket not found, receive buffer not set",
 				 l->address, l->port);
@@ -608,8 +644,6 @@ static void stop(struct daemon *d)
 		lwbs_loop_timer_cancel(d->loop, &d->grace);
 		lwbs_loop_timer_cancel(d->loop, &d->pg_timer);
 	}
-	for (size_t i = 0; i < d->n_pg_fds; i++)
-		lwbs_loop_del_fd(d->loop, &d->pg_src[i]);
 	lwbs_store_destroy(d->store);
 	free(d->resolvers);
 	free(d->policies);

@@ -38,6 +38,7 @@ struct lreq {
 	void *arg;
 	int64_t deadline;
 	enum lwbs_ident_kind kind;
+	bool want_doc; /* ask for the profile document even if a plan is cached */
 	char value[];
 };
 
@@ -148,11 +149,19 @@ static void set_error(struct pg *g, const char *fmt, ...)
 #define SECRET_VALUE "CASE WHEN x.is_text THEN to_jsonb(convert_from(x.secret, 'UTF8')) " \
 		     "ELSE to_jsonb('hex:' || encode(x.secret, 'hex')) END"
 
-#define LOOKUP_SELECT                                                                                          \
-	"SELECT d.profile_id, p.updated_at::text || '/' || encode(p.hash_redacted, 'hex') || '/' || "          \
-	"coalesce(encode(p.hash, 'hex'), ''), "                                                                \
+/* A profile's version: a cached plan is reused while it is unchanged. */
+#define PROFILE_KEY                                                                                            \
+	"p.updated_at::text || '/' || encode(p.hash_redacted, 'hex') || '/' || coalesce(encode(p.hash, 'hex'), '')"
+
+/* The profile document (column 2) is sent only when the caller has no plan
+ * for that version of the profile (the last parameter lists the versions
+ * it holds) or the device has overrides: most lookups then cost an index
+ * lookup, not a document rebuilt with its secrets. */
+#define LOOKUP_SELECT(known)                                                                                   \
+	"SELECT d.profile_id, " PROFILE_KEY ", "                                                              \
+	"CASE WHEN d.overrides IS NULL AND " PROFILE_KEY " = ANY(" known "::text[]) THEN NULL ELSE "           \
 	"lwbs_unredact(p.doc, (SELECT jsonb_agg(jsonb_build_object('p', to_jsonb(x.path), 'v', " SECRET_VALUE \
-	")) FROM profile_secrets x WHERE x.profile_id = p.id))::text, "                                        \
+	")) FROM profile_secrets x WHERE x.profile_id = p.id))::text END, "                                    \
 	"CASE WHEN d.overrides IS NOT NULL THEN lwbs_unredact(jsonb_build_object('endpoint', d.endpoint, "      \
 	"'profile', p.name, 'overrides', d.overrides), (SELECT jsonb_agg(jsonb_build_object('p', "              \
 	"to_jsonb(x.path), 'v', " SECRET_VALUE ")) FROM device_credentials x WHERE x.device_id = d.id AND "   \
@@ -161,8 +170,8 @@ static void set_error(struct pg *g, const char *fmt, ...)
 
 static const char setup_sql_fmt[] =
 	"SET statement_timeout = %u; "
-	"PREPARE lwbs_by_endpoint (text) AS " LOOKUP_SELECT "WHERE d.endpoint = $1; "
-	"PREPARE lwbs_by_identity (text, text) AS " LOOKUP_SELECT
+	"PREPARE lwbs_by_endpoint (text, text) AS " LOOKUP_SELECT("$2") "WHERE d.endpoint = $1; "
+	"PREPARE lwbs_by_identity (text, text, text) AS " LOOKUP_SELECT("$3")
 	"JOIN device_identities i ON i.device_id = d.id WHERE i.kind = $1 AND i.key = $2; "
 	"PREPARE lwbs_audit (jsonb) AS INSERT INTO session_audit (at, endpoint, peer, result, reason, duration_ms) "
 	"SELECT to_timestamp((r->>'s')::bigint / 1000.0), r->>'ep', r->>'peer', r->>'res', r->>'rsn', "
@@ -287,6 +296,11 @@ static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
 	}
 	if (pe) {
 		g->hits++;
+	} else if (PQgetisnull(r, 0, 2)) {
+		/* the cached plan went away (reload) while the query ran */
+		free(h);
+		*err = -EAGAIN;
+		return NULL;
 	} else {
 		g->misses++;
 		pe = calloc(1, sizeof(*pe));
@@ -477,6 +491,16 @@ static void finish_lookup(struct pg *g, struct lreq *l, PGresult *r)
 		wipe_value(r, 2);
 		wipe_value(r, 3);
 	}
+	if (err == -EAGAIN && !l->want_doc) {
+		/* ask again, for the document this time, ahead of the queue */
+		l->want_doc = true;
+		l->next = g->lq.head;
+		g->lq.head = l;
+		if (!l->next)
+			g->lq.tail = (void **)&l->next;
+		g->lq.n++;
+		return;
+	}
 	if (err)
 		g->failures++;
 	l->cb(l->arg, err, h ? &h->plan : NULL, (struct lwbs_store_hold *)h);
@@ -558,16 +582,40 @@ static void conn_read(struct pg *g, struct conn *c, int64_t now)
 		conn_down(g, c, now);
 }
 
+/* The versions of the cached profile plans as a text[] literal. */
+static int known_versions(const struct pg *g, bool none, struct lwbs_buf *b)
+{
+	lwbs_buf_putc(b, '{');
+	for (const struct pentry *pe = none ? NULL : g->cache; pe; pe = pe->next) {
+		lwbs_buf_puts(b, pe == g->cache ? "\"" : ",\"");
+		for (const char *k = pe->key; *k; k++) {
+			if (*k == '"' || *k == '\\')
+				lwbs_buf_putc(b, '\\');
+			lwbs_buf_putc(b, (uint8_t)*k);
+		}
+		lwbs_buf_putc(b, '"');
+	}
+	lwbs_buf_putc(b, '}');
+	return lwbs_buf_putc(b, '\0');
+}
+
 static bool conn_send_lookup(struct pg *g, struct conn *c, struct lreq *l)
 {
 	const char *ident = ident_sql(l->kind);
-	const char *params[2] = {ident, l->value};
+	struct lwbs_buf known;
 	int ok;
 
+	lwbs_buf_init(&known, 0);
+	if (known_versions(g, l->want_doc, &known)) {
+		lwbs_buf_finish(&known);
+		return false;
+	}
+	const char *params[3] = {ident, l->value, (const char *)known.data};
 	if (ident)
-		ok = PQsendQueryPrepared(c->pg, "lwbs_by_identity", 2, params, NULL, NULL, 0);
+		ok = PQsendQueryPrepared(c->pg, "lwbs_by_identity", 3, params, NULL, NULL, 0);
 	else
-		ok = PQsendQueryPrepared(c->pg, "lwbs_by_endpoint", 1, params + 1, NULL, NULL, 0);
+		ok = PQsendQueryPrepared(c->pg, "lwbs_by_endpoint", 2, params + 1, NULL, NULL, 0);
+	lwbs_buf_finish(&known);
 	if (!ok)
 		return false;
 	c->lookup = l;
@@ -813,6 +861,7 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 	l->cb = cb;
 	l->arg = arg;
 	l->kind = q->kind;
+	l->want_doc = false;
 	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
 	memcpy(l->value, v, n);
 	l->value[n] = 0;

@@ -5,6 +5,13 @@
 # Write /0/x, Write /1/x, Write /2/x, Finish.
 #
 #   tests/bench/bootstrap.sh [-c CONCURRENCY] [-d SECONDS] [-r RUNS] [-m DEVICES]
+#                            [-s embedded|postgresql] [-a file|store] [-p POOL]
+#
+# -s postgresql: a throwaway cluster (tests/lib/pg.sh: Unix socket, fsync
+# off) gets the same generated devices through lwbsctl db migrate and
+# provision apply; lwbsd serves them with store type postgresql (pool
+# POOL, default 4) and writes the audit to the store (session_audit), or
+# with -a file to the same audit file as the embedded store does.
 #
 # Prints one JSON line per run and a min/median/max summary: sessions/s,
 # failed, p50/p99 (devsim), lwbsd CPU µs per session (utime+stime from
@@ -13,16 +20,23 @@
 # numbers go to docs/BENCHMARKS.md with the command, commit and machine.
 set -euo pipefail
 
-conc=1000 dur=20 runs=3 devices=100000 warmup=2
-while getopts "c:d:r:m:" o; do
+conc=1000 dur=20 runs=3 devices=100000 warmup=2 store=embedded audit=store pool=4
+while getopts "c:d:r:m:s:a:p:" o; do
 	case "$o" in
 	c) conc=$OPTARG ;;
 	d) dur=$OPTARG ;;
 	r) runs=$OPTARG ;;
 	m) devices=$OPTARG ;;
-	*) echo "usage: $0 [-c conc] [-d seconds] [-r runs] [-m devices]" >&2; exit 2 ;;
+	s) store=$OPTARG ;;
+	a) audit=$OPTARG ;;
+	p) pool=$OPTARG ;;
+	*) echo "usage: $0 [-c conc] [-d seconds] [-r runs] [-m devices] [-s embedded|postgresql] [-a file|store] [-p pool]" >&2; exit 2 ;;
 	esac
 done
+case "$store" in
+embedded | postgresql) ;;
+*) echo "$0: -s embedded or postgresql" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build-release}
@@ -34,9 +48,11 @@ lwbsd=$build/src/daemon/lwbsd
 devsim=$build/tests/devsim/lwbs-devsim
 
 tmp=$(mktemp -d)
+chmod 755 "$tmp"
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	if [ "$store" = postgresql ]; then pg_stop; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -69,6 +85,39 @@ devices:
         f.write(f"  - {{endpoint: dev-{i}, profile: bench}}\n")
 PY
 
+if [ "$store" = postgresql ]; then
+	. "$root/tests/lib/pg.sh"
+	pg_start >/dev/null
+	echo "$PG_DSN" >"$tmp/dsn"
+	chmod 600 "$tmp/dsn"
+	"$build/src/ctl/lwbsctl" db migrate --dsn-file "$tmp/dsn" >/dev/null
+	"$build/src/ctl/lwbsctl" provision apply --dsn-file "$tmp/dsn" --show 0 "$tmp/devices.yaml" >/dev/null
+	store_conf="store:
+  type: postgresql
+  dsn_file: dsn
+  pool: $pool"
+	if [ "$audit" = store ]; then
+		store_conf="$store_conf
+audit:
+  to: store"
+		audit_count() { psql -X -q -t -A -c "SELECT count(*) FROM session_audit"; }
+	else
+		store_conf="$store_conf
+audit:
+  file: audit.jsonl
+  fsync: batch"
+		audit_count() { wc -l <"$tmp/audit.jsonl"; }
+	fi
+else
+	store_conf="store:
+  type: embedded
+  files: [devices.yaml]
+audit:
+  file: audit.jsonl
+  fsync: batch"
+	audit_count() { wc -l <"$tmp/audit.jsonl"; }
+fi
+
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$tmp/lwbsd.yaml" <<EOF2
 listeners:
@@ -76,14 +125,9 @@ listeners:
     port: $port
     transport: udp
     receive_buffer: 4194304
-store:
-  type: embedded
-  files: [devices.yaml]
+$store_conf
 session:
   timeout: 247
-audit:
-  file: audit.jsonl
-  fsync: batch
 log:
   level: info
   file: lwbsd.log
@@ -97,7 +141,8 @@ hz=$(getconf CLK_TCK)
 results=()
 for r in $(seq 1 "$runs"); do
 	rm -f "$tmp/audit.jsonl" "$tmp/lwbsd.log"
-	"$lwbsd" -c "$tmp/lwbsd.yaml" 2>>"$tmp/lwbsd.stderr" &
+	if [ "$store" = postgresql ]; then psql -X -q -c "TRUNCATE session_audit" >/dev/null; fi
+	(cd "$tmp" && exec "$lwbsd" -c "$tmp/lwbsd.yaml") 2>>"$tmp/lwbsd.stderr" &
 	pid=$!
 	# ready when a single device bootstraps
 	for _ in $(seq 1 50); do
@@ -119,14 +164,15 @@ for r in $(seq 1 "$runs"); do
 	kill -TERM "$pid"
 	wait "$pid" || true
 	pid=
-	audit_lines=$(wc -l <"$tmp/audit.jsonl")
-	line=$(python3 - "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" <<'PY'
+	audit_lines=$(audit_count)
+	line=$(python3 - "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" "$store" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-c0, c1, hz, rss, e0, e1, audit, conc = sys.argv[2:]
+c0, c1, hz, rss, e0, e1, audit, conc = sys.argv[2:10]
 cpu = (int(c1) - int(c0)) / int(hz)
 s = d["sessions"]
 out = {
+    "store": sys.argv[10],
     "concurrency": int(conc),
     "sessions_per_s": d["sessions_per_s"],
     "sessions": s,

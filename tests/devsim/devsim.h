@@ -38,16 +38,25 @@ struct devsim_opts {
 	/* coaps:// (single mode): DTLS 1.2 with these credentials */
 	bool secure;
 	struct devsim_dtls_conf dtls;
+	/* load mode over coaps:// (PSK): the device using endpoint index k
+	 * presents the identity <prefix>k with the one --psk-key; with
+	 * handshake_only a session is the handshake alone, then close */
+	const char *psk_identity_prefix;
+	bool handshake_only;
+	/* coap+tcp:// or coaps+tcp:// (single mode): RFC 8323 (tcp.h) */
+	bool tcp;
 };
 
 /* Opens the transport to the server: a connected, non-blocking UDP socket
  * bound to local (IPv4/IPv6 literal, port 0) when not NULL; with coaps://
- * the caller runs DTLS over it (dtls.h). Returns the fd or a negative
- * errno. */
+ * the caller runs DTLS over it (dtls.h). With o->tcp a non-blocking TCP
+ * socket whose connect() has started (tcp.h finishes it). Returns the fd
+ * or a negative errno. */
 int devsim_transport_open(const struct devsim_opts *o, const struct sockaddr *local, socklen_t local_len);
 
 /* Parses "coap://HOST[:PORT]" (port 5683) or "coaps://HOST[:PORT]" (port
- * 5684, sets o->secure) into o->server_addr. 0 or a negative errno; *why
+ * 5684, sets o->secure), or the same with "coap+tcp" and "coaps+tcp"
+ * (sets o->tcp), into o->server_addr. 0 or a negative errno; *why
  * gets a static message on error. */
 int devsim_parse_server(struct devsim_opts *o, const char **why);
 

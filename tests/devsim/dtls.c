@@ -13,9 +13,15 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-struct devsim_dtls {
+struct devsim_dtls_ctx {
 	struct devsim_dtls_conf c;
 	SSL_CTX *ctx;
+};
+
+struct devsim_dtls {
+	struct devsim_dtls_ctx *x;
+	bool own_ctx;
+	const char *identity;
 	SSL *ssl;
 	bool connected;
 };
@@ -35,66 +41,96 @@ static unsigned int on_psk(SSL *ssl, const char *hint, char *identity, unsigned 
 			   unsigned char *psk, unsigned int max_psk_len)
 {
 	struct devsim_dtls *t = SSL_get_app_data(ssl);
-	size_t il = strlen(t->c.psk_identity);
+	const struct devsim_dtls_conf *c = &t->x->c;
+	size_t il = strlen(t->identity);
 
-	if (il + 1 > max_identity_len || t->c.psk_key_len > max_psk_len)
+	if (il + 1 > max_identity_len || c->psk_key_len > max_psk_len)
 		return 0;
-	memcpy(identity, t->c.psk_identity, il + 1);
-	memcpy(psk, t->c.psk_key, t->c.psk_key_len);
-	return (unsigned int)t->c.psk_key_len;
+	memcpy(identity, t->identity, il + 1);
+	memcpy(psk, c->psk_key, c->psk_key_len);
+	return (unsigned int)c->psk_key_len;
 }
 
-struct devsim_dtls *devsim_dtls_create(const struct devsim_dtls_conf *c, int fd, char *err, size_t cap)
+struct devsim_dtls_ctx *devsim_dtls_ctx_new(const struct devsim_dtls_conf *c, char *err, size_t cap)
+{
+	struct devsim_dtls_ctx *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	x->c = *c;
+	x->ctx = SSL_CTX_new(DTLS_client_method());
+	if (!x->ctx) {
+		ssl_err("SSL_CTX_new", err, cap);
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(x->ctx, DTLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(x->ctx, DTLS1_2_VERSION);
+	if (c->ciphers && SSL_CTX_set_cipher_list(x->ctx, c->ciphers) != 1) {
+		ssl_err("bad --ciphers", err, cap);
+		goto fail;
+	}
+	if (c->psk_identity || c->psk_key_len)
+		SSL_CTX_set_psk_client_callback(x->ctx, on_psk);
+	if (c->cert) {
+		if (SSL_CTX_use_certificate_chain_file(x->ctx, c->cert) != 1) {
+			ssl_err(c->cert, err, cap);
+			goto fail;
+		}
+		if (SSL_CTX_use_PrivateKey_file(x->ctx, c->key ? c->key : c->cert, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(x->ctx) != 1) {
+			ssl_err(c->key ? c->key : c->cert, err, cap);
+			goto fail;
+		}
+	}
+	if (c->ca) {
+		if (SSL_CTX_load_verify_locations(x->ctx, c->ca, NULL) != 1) {
+			ssl_err(c->ca, err, cap);
+			goto fail;
+		}
+		SSL_CTX_set_verify(x->ctx, SSL_VERIFY_PEER, NULL);
+	}
+	return x;
+fail:
+	devsim_dtls_ctx_free(x);
+	return NULL;
+}
+
+void devsim_dtls_ctx_free(struct devsim_dtls_ctx *x)
+{
+	if (!x)
+		return;
+	SSL_CTX_free(x->ctx);
+	OPENSSL_cleanse(x->c.psk_key, sizeof(x->c.psk_key));
+	free(x);
+}
+
+struct devsim_dtls *devsim_dtls_open(struct devsim_dtls_ctx *x, int fd, const char *identity, char *err,
+				     size_t cap)
 {
 	struct devsim_dtls *t = calloc(1, sizeof(*t));
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
 	BIO *bio;
 
 	if (!t) {
 		snprintf(err, cap, "out of memory");
 		return NULL;
 	}
-	t->c = *c;
-	t->ctx = SSL_CTX_new(DTLS_client_method());
-	if (!t->ctx) {
-		ssl_err("SSL_CTX_new", err, cap);
+	t->x = x;
+	t->identity = identity ? identity : x->c.psk_identity;
+	if (x->c.psk_key_len && !t->identity) {
+		snprintf(err, cap, "no PSK identity");
 		goto fail;
 	}
-	SSL_CTX_set_min_proto_version(t->ctx, DTLS1_2_VERSION);
-	SSL_CTX_set_max_proto_version(t->ctx, DTLS1_2_VERSION);
-	if (c->ciphers && SSL_CTX_set_cipher_list(t->ctx, c->ciphers) != 1) {
-		ssl_err("bad --ciphers", err, cap);
-		goto fail;
-	}
-	if (c->psk_identity)
-		SSL_CTX_set_psk_client_callback(t->ctx, on_psk);
-	if (c->cert) {
-		if (SSL_CTX_use_certificate_chain_file(t->ctx, c->cert) != 1) {
-			ssl_err(c->cert, err, cap);
-			goto fail;
-		}
-		if (SSL_CTX_use_PrivateKey_file(t->ctx, c->key ? c->key : c->cert, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(t->ctx) != 1) {
-			ssl_err(c->key ? c->key : c->cert, err, cap);
-			goto fail;
-		}
-	}
-	if (c->ca) {
-		if (SSL_CTX_load_verify_locations(t->ctx, c->ca, NULL) != 1) {
-			ssl_err(c->ca, err, cap);
-			goto fail;
-		}
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
-	}
-	t->ssl = SSL_new(t->ctx);
+	t->ssl = SSL_new(x->ctx);
 	bio = t->ssl ? BIO_new_dgram(fd, BIO_NOCLOSE) : NULL;
 	if (!bio) {
 		ssl_err("SSL_new", err, cap);
 		goto fail;
 	}
 	/* the socket is connected: the BIO then writes without an address */
-	struct sockaddr_storage peer;
-	socklen_t pl = sizeof(peer);
-
 	if (getpeername(fd, (struct sockaddr *)&peer, &pl) < 0) {
 		snprintf(err, cap, "getpeername: %s", strerror(errno));
 		BIO_free(bio);
@@ -113,15 +149,29 @@ fail:
 	return NULL;
 }
 
+struct devsim_dtls *devsim_dtls_create(const struct devsim_dtls_conf *c, int fd, char *err, size_t cap)
+{
+	struct devsim_dtls_ctx *x = devsim_dtls_ctx_new(c, err, cap);
+	struct devsim_dtls *t = x ? devsim_dtls_open(x, fd, NULL, err, cap) : NULL;
+
+	if (!t) {
+		devsim_dtls_ctx_free(x);
+		return NULL;
+	}
+	t->own_ctx = true;
+	return t;
+}
+
 void devsim_dtls_destroy(struct devsim_dtls *t)
 {
 	if (!t)
 		return;
 	if (t->ssl && t->connected)
 		SSL_shutdown(t->ssl);
+	ERR_clear_error();
 	SSL_free(t->ssl);
-	SSL_CTX_free(t->ctx);
-	OPENSSL_cleanse(t->c.psk_key, sizeof(t->c.psk_key));
+	if (t->own_ctx)
+		devsim_dtls_ctx_free(t->x);
 	free(t);
 }
 
@@ -190,6 +240,11 @@ ssize_t devsim_dtls_recv(struct devsim_dtls *t, void *buf, size_t cap)
 		ERR_clear_error();
 		return -ECONNRESET;
 	}
+}
+
+bool devsim_dtls_connected(const struct devsim_dtls *t)
+{
+	return t->connected;
 }
 
 const char *devsim_dtls_cipher(const struct devsim_dtls *t)

@@ -12,6 +12,7 @@
 #ifndef DEVSIM_DTLS_H
 #define DEVSIM_DTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,12 +28,27 @@ struct devsim_dtls_conf {
 	const char *ciphers;      /* OpenSSL cipher list, or NULL for OpenSSL's default */
 };
 
+struct devsim_dtls_ctx;
 struct devsim_dtls;
 
-/* Caller owns the result (devsim_dtls_destroy); fd stays the caller's.
- * NULL with err filled on error (unreadable certificate, bad cipher list). */
+/* The shared part (one OpenSSL SSL_CTX: credentials, cipher list, CA),
+ * for any number of sessions. c is copied. NULL with err filled on error
+ * (unreadable certificate, bad cipher list). */
+struct devsim_dtls_ctx *devsim_dtls_ctx_new(const struct devsim_dtls_conf *c, char *err, size_t cap);
+/* NULL-safe; after every session opened on it is destroyed. Wipes the PSK. */
+void devsim_dtls_ctx_free(struct devsim_dtls_ctx *x);
+
+/* One DTLS client session (one SSL) on x over the connected socket fd
+ * (stays the caller's), not yet started. PSK mode: identity (borrowed
+ * until the handshake is over) replaces the conf's psk_identity when not
+ * NULL. NULL with err filled on error. */
+struct devsim_dtls *devsim_dtls_open(struct devsim_dtls_ctx *x, int fd, const char *identity, char *err,
+				     size_t cap);
+/* devsim_dtls_ctx_new and devsim_dtls_open in one: the session owns its
+ * context (single-device mode). */
 struct devsim_dtls *devsim_dtls_create(const struct devsim_dtls_conf *c, int fd, char *err, size_t cap);
-/* Sends close_notify when connected, frees. NULL-safe. */
+/* Sends close_notify when connected, frees (and the context when the
+ * session owns it). NULL-safe. */
 void devsim_dtls_destroy(struct devsim_dtls *t);
 
 /* One handshake step: 1 connected, 0 in progress (wait for the socket or
@@ -48,6 +64,8 @@ int devsim_dtls_send(struct devsim_dtls *t, const void *p, size_t n);
  * -ECONNRESET when the server closed or sent a fatal alert. */
 ssize_t devsim_dtls_recv(struct devsim_dtls *t, void *buf, size_t cap);
 
+/* Whether the handshake has completed. */
+bool devsim_dtls_connected(const struct devsim_dtls *t);
 /* Negotiated suite (OpenSSL name), or "" before the handshake. */
 const char *devsim_dtls_cipher(const struct devsim_dtls *t);
 

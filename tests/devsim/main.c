@@ -23,7 +23,9 @@ static void usage(FILE *f)
 	      "         [--label L] [--suffix S] [--scheme coap|coaps] --ep NAME [single-device flags]\n"
 	      "       coaps://HOST[:PORT] (single mode; --ep optional) with\n"
 	      "         --psk-identity ID --psk-key hex:HEX|TEXT | --cert FILE --key FILE\n"
-	      "         [--ca FILE] [--ciphers OPENSSL-CIPHER-LIST]\n",
+	      "         [--ca FILE] [--ciphers OPENSSL-CIPHER-LIST]\n"
+	      "       coaps://HOST[:PORT] --load N (PSK) with --psk-identity-prefix P\n"
+	      "         --psk-key hex:HEX|TEXT [--handshake-only] [--ciphers LIST] [load flags]\n",
 	      f);
 }
 
@@ -44,7 +46,8 @@ enum {
 	O_SERVER = 1, O_EP, O_LWM2M, O_PCT, O_PACK, O_ACCEPT, O_BS_IID, O_FAIL_FINISH, O_MUTE,
 	O_LOCAL, O_TIMEOUT, O_LOAD, O_DURATION, O_SESSIONS, O_EP_PREFIX, O_ENDPOINTS,
 	O_LOCAL_BASE, O_WARMUP, O_DISCOVER, O_IMSI, O_MNC_LEN, O_DNS, O_LABEL, O_SUFFIX, O_SCHEME,
-	O_PSK_IDENTITY, O_PSK_KEY, O_CERT, O_KEY, O_CA, O_CIPHERS, O_HELP,
+	O_PSK_IDENTITY, O_PSK_KEY, O_CERT, O_KEY, O_CA, O_CIPHERS, O_PSK_ID_PREFIX, O_HANDSHAKE_ONLY,
+	O_HELP,
 };
 
 static const struct option longopts[] = {
@@ -79,6 +82,8 @@ static const struct option longopts[] = {
 	{"key", required_argument, NULL, O_KEY},
 	{"ca", required_argument, NULL, O_CA},
 	{"ciphers", required_argument, NULL, O_CIPHERS},
+	{"psk-identity-prefix", required_argument, NULL, O_PSK_ID_PREFIX},
+	{"handshake-only", no_argument, NULL, O_HANDSHAKE_ONLY},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -181,11 +186,21 @@ int main(int argc, char **argv)
 		case O_KEY: o.dtls.key = optarg; break;
 		case O_CA: o.dtls.ca = optarg; break;
 		case O_CIPHERS: o.dtls.ciphers = optarg; break;
+		case O_PSK_ID_PREFIX: o.psk_identity_prefix = optarg; break;
+		case O_HANDSHAKE_ONLY: o.handshake_only = true; break;
 		case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 		if (rc)
 			return 2;
+	}
+	if (o.psk_identity_prefix || o.handshake_only) {
+		if (!o.load || !o.psk_identity_prefix || o.dtls.psk_identity || o.dtls.cert) {
+			fprintf(stderr, "lwbs-devsim: --psk-identity-prefix (with --psk-key) and --handshake-only "
+					"are for --load over coaps:// only\n");
+			return 2;
+		}
+		o.dtls.psk_identity = o.psk_identity_prefix;
 	}
 	bool creds = o.dtls.psk_identity || o.dtls.cert;
 	if (optind != argc || (!o.server == !discover) || (!o.load && !o.ep && !creds) ||
@@ -215,8 +230,12 @@ int main(int argc, char **argv)
 							  : "DTLS credentials need a coaps:// server");
 		return 2;
 	}
-	if (o.secure && o.load) {
-		fprintf(stderr, "lwbs-devsim: --load does not support coaps://\n");
+	if (o.tcp && o.load) {
+		fprintf(stderr, "lwbs-devsim: --load runs over coap:// and coaps:// only\n");
+		return 2;
+	}
+	if (o.secure && o.load && !o.psk_identity_prefix) {
+		fprintf(stderr, "lwbs-devsim: --load over coaps:// takes --psk-identity-prefix and --psk-key\n");
 		return 2;
 	}
 	if (!timeout_set)

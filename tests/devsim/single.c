@@ -11,6 +11,7 @@
 #include "client.h"
 #include "devsim.h"
 #include "lwbs/err.h"
+#include "tcp.h"
 
 static const char *method_name(uint8_t m)
 {
@@ -86,11 +87,14 @@ static int local_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
 	return 0;
 }
 
-/* Sends what the client wrote: one datagram, or one DTLS record. */
-static void flush(int fd, struct devsim_dtls *tls, struct lwbs_buf *out)
+/* Sends what the client wrote: one datagram, one DTLS record, or one
+ * RFC 8323 frame. */
+static void flush(int fd, struct devsim_dtls *tls, struct devsim_tcp *tcp, struct lwbs_buf *out)
 {
 	if (out->len && !lwbs_buf_err(out)) {
-		if (tls)
+		if (tcp)
+			devsim_tcp_send(tcp, out->data, out->len);
+		else if (tls)
 			devsim_dtls_send(tls, out->data, out->len);
 		else
 			send(fd, out->data, out->len, 0);
@@ -148,6 +152,7 @@ int devsim_single_run(const struct devsim_opts *o)
 	struct devsim_client *c;
 	struct lwbs_buf out;
 	struct devsim_dtls *tls = NULL;
+	struct devsim_tcp *tcp = NULL;
 	uint8_t dgram[65536], obuf[4 * DEVSIM_MAX_DGRAM];
 	char why[256];
 	int fd, rc;
@@ -171,7 +176,13 @@ int devsim_single_run(const struct devsim_opts *o)
 	}
 	lwbs_buf_init_fixed(&out, obuf, sizeof(obuf));
 	int64_t now = devsim_now_us(), stop = now + (int64_t)(o->timeout * 1e6);
-	if (o->secure) {
+	if (o->tcp) {
+		tcp = devsim_tcp_open(o, fd, stop, why, sizeof(why));
+		if (!tcp) {
+			devsim_client_fail(c, why);
+			goto report;
+		}
+	} else if (o->secure) {
 		tls = devsim_dtls_create(&o->dtls, fd, why, sizeof(why));
 		if (!tls) {
 			fprintf(stderr, "lwbs-devsim: %s\n", why);
@@ -186,7 +197,7 @@ int devsim_single_run(const struct devsim_opts *o)
 		}
 	}
 	rc = devsim_client_start(c, devsim_now_us() / 1000, &out);
-	flush(fd, tls, &out);
+	flush(fd, tls, tcp, &out);
 	while (!rc && c->state != DEVSIM_CL_DONE) {
 		now = devsim_now_us();
 		if (now >= stop) {
@@ -201,23 +212,26 @@ int devsim_single_run(const struct devsim_opts *o)
 		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (;;) {
-			ssize_t n = tls ? devsim_dtls_recv(tls, dgram, sizeof(dgram))
-					: recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT);
+			ssize_t n = tcp ? devsim_tcp_recv(tcp, dgram, sizeof(dgram))
+				    : tls ? devsim_dtls_recv(tls, dgram, sizeof(dgram))
+					  : recv(fd, dgram, sizeof(dgram), MSG_DONTWAIT);
 			if (n == -ECONNRESET)
-				devsim_client_fail(c, "the server closed the DTLS session");
+				devsim_client_fail(c, tcp ? "the server closed the connection"
+							  : "the server closed the DTLS session");
 			if (n < 0)
 				break;
 			devsim_client_input(c, devsim_now_us() / 1000, dgram, (size_t)n, &out);
-			flush(fd, tls, &out);
+			flush(fd, tls, tcp, &out);
 		}
 		devsim_client_timer(c, devsim_now_us() / 1000, &out);
-		flush(fd, tls, &out);
+		flush(fd, tls, tcp, &out);
 	}
 	if (rc)
 		devsim_client_fail(c, lwbs_strerror(rc));
 report:
-	print_report(c, o, tls ? devsim_dtls_cipher(tls) : NULL);
+	print_report(c, o, tls ? devsim_dtls_cipher(tls) : tcp ? devsim_tcp_cipher(tcp) : NULL);
 	rc = c->ok ? 0 : 1;
+	devsim_tcp_destroy(tcp);
 	devsim_dtls_destroy(tls);
 	close(fd);
 	devsim_client_finish(c);

@@ -1,4 +1,5 @@
-/* lwbs-devsim — transport set-up: UDP, NoSec or under DTLS (dtls.c). */
+/* lwbs-devsim — transport set-up: UDP, NoSec or under DTLS (dtls.c), or
+ * TCP, NoSec or under TLS (tcp.c). */
 #include "devsim.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@ int devsim_parse_server(struct devsim_opts *o, const char **why)
 	struct addrinfo hints = {0}, *res;
 	size_t hl;
 
+	o->tcp = false;
 	if (strncmp(s, "coaps://", 8) == 0) {
 		o->secure = true;
 		port = "5684";
@@ -29,11 +31,17 @@ int devsim_parse_server(struct devsim_opts *o, const char **why)
 	} else if (strncmp(s, "coap://", 7) == 0) {
 		o->secure = false;
 		host = s + 7;
+	} else if (strncmp(s, "coaps+tcp://", 12) == 0) {
+		o->secure = true;
+		o->tcp = true;
+		port = "5684";
+		host = s + 12;
+	} else if (strncmp(s, "coap+tcp://", 11) == 0) {
+		o->secure = false;
+		o->tcp = true;
+		host = s + 11;
 	} else {
-		*why = strncmp(s, "coaps+tcp", 9) == 0 || strncmp(s, "coap+tcp", 8) == 0
-			       ? "CoAP over TCP/TLS is not supported: use coap:// or coaps://"
-			       : "--server must be coap://HOST[:PORT] or coaps://HOST[:PORT]";
-		return -EINVAL;
+		goto bad;
 	}
 	if (*host == '[') {
 		const char *e = strchr(host, ']');
@@ -63,7 +71,7 @@ int devsim_parse_server(struct devsim_opts *o, const char **why)
 		goto bad;
 	memcpy(pbuf, port, pl);
 	pbuf[pl] = 0;
-	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_socktype = o->tcp ? SOCK_STREAM : SOCK_DGRAM;
 	if (getaddrinfo(hbuf, pbuf, &hints, &res) != 0) {
 		*why = "cannot resolve the --server host";
 		return -ENOENT;
@@ -73,20 +81,22 @@ int devsim_parse_server(struct devsim_opts *o, const char **why)
 	freeaddrinfo(res);
 	return 0;
 bad:
-	*why = "--server must be coap://HOST[:PORT] or coaps://HOST[:PORT]";
+	*why = "--server must be coap://, coaps://, coap+tcp:// or coaps+tcp:// HOST[:PORT]";
 	return -EINVAL;
 }
 
 int devsim_transport_open(const struct devsim_opts *o, const struct sockaddr *local, socklen_t local_len)
 {
-	int fd = socket(o->server_addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(o->server_addr.ss_family, (o->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
 	int err;
 
 	if (fd < 0)
 		return -errno;
 	if (local && bind(fd, local, local_len) < 0)
 		goto fail;
-	if (connect(fd, (const struct sockaddr *)&o->server_addr, o->server_len) < 0)
+	if (connect(fd, (const struct sockaddr *)&o->server_addr, o->server_len) < 0 &&
+	    !(o->tcp && errno == EINPROGRESS))
 		goto fail;
 	return fd;
 fail:

@@ -433,6 +433,20 @@ def t_config_errors():
                 + store)
     p = subprocess.run([ARGS.lwbsd, "-c", good], capture_output=True, text=True, timeout=10)
     check(p.returncode == 1 and "nothere.pem" in p.stderr, "missing certificate: %d %r" % (p.returncode, p.stderr))
+    p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", good], capture_output=True, text=True, timeout=10)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 1 and len(lines) == 1 and "x509 cert" in lines[0] and "nothere.pem" in lines[0],
+          "--check-config, missing certificate: %d %r" % (p.returncode, p.stderr))
+    # a key that is not the certificate's
+    pk = pki()
+    with open(good, "w") as f:
+        f.write("listeners:\n  - address: 127.0.0.1\n    transport: dtls\n"
+                "    x509:\n      cert: %s\n      key: %s\n      ca: %s\n" % (pk.server[0], pk.client[1], pk.ca[0])
+                + store)
+    p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", good], capture_output=True, text=True, timeout=10)
+    check(p.returncode == 1 and pk.client[1] in p.stderr and
+          ("mismatch" in p.stderr or "does not belong to the certificate" in p.stderr),
+          "--check-config, wrong key: %d %r" % (p.returncode, p.stderr))
 
 
 TESTS = {name[2:]: fn for name, fn in globals().items() if name.startswith("t_")}

@@ -305,8 +305,10 @@ def t_check_config():
          "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:3:5: unknown key"),
         ("bad address", "listeners:\n  - address: 300.1.1.1\n"
          "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:2:14:"),
-        ("tcp", "listeners:\n  - address: ::1\n    transport: tcp\n"
-         "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:3:16: transport \"tcp\" is not supported"),
+        ("sctp", "listeners:\n  - address: ::1\n    transport: sctp\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:3:16: transport \"sctp\" is not supported"),
+        ("native tcp", "listeners:\n  - address: ::1\n    transport: tcp\n    stack: native\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:4:12: transport tcp needs stack: libcoap"),
         ("yaml syntax", "listeners: [\n", "bad.yaml:2:1:"),
         ("missing store", "session:\n  timeout: 10\n", "bad.yaml:1:1: missing \"store\""),
         ("bad stack", "listeners:\n  - address: 127.0.0.1\n    stack: lwip\n"

@@ -38,8 +38,11 @@ static int fake_lookup(struct lwbs_store *st, const struct lwbs_store_query *q, 
 	return 0;
 }
 
+static int n_released;
+
 static void fake_release(struct lwbs_store *st, struct lwbs_store_hold *h)
 {
+	n_released++;
 }
 
 static const struct lwbs_store_ops fake_ops = {.name = "fake", .lookup = fake_lookup, .release = fake_release};
@@ -426,4 +429,90 @@ static void test_blockwise_session(void)
 	rmdir(dir);
 }
 
-TEST_MAIN(test_async_answer, test_blockwise_session)
+/* A session that ends while its lookup is out (a new request from the same
+ * client supersedes it) must not be reused before the late answer comes:
+ * that answer only gives the plan back, the new session gets its own. */
+static void test_superseded_while_waiting(void)
+{
+	struct lwbs_loop *loop = lwbs_loop_create();
+	struct fake_store st = {.base.ops = &fake_ops};
+	struct lwbs_metrics metrics = {0};
+	struct lwbs_coap_opts o = {
+		.loop = loop, .store = &st.base, .metrics = &metrics, .done = on_done,
+		.session_timeout_ms = 60000, .max_sessions = 10,
+	};
+	struct lwbs_udp_server *srv;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	char err[128];
+	size_t got;
+	uint8_t buf[1500];
+	struct lwbs_coapmsg m, r;
+	lwbs_store_lookup_fn first_cb;
+	void *first_arg;
+	int fd, done0 = n_done;
+
+	CHECK(loop != NULL);
+	CHECK_INT(lwbs_udp_server_create(&o, &srv, err, sizeof(err)), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_INT(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	close(fd);
+	CHECK_INT(lwbs_udp_server_listen(srv, (struct sockaddr *)&a, sizeof(a), 65536, &got, err, sizeof(err)), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK_INT(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+
+	m = request(LWBS_COAPMSG_CON, 0x300, "bs");
+	client_send(fd, &m);
+	run_for(loop, 30);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0); /* empty ACK */
+	CHECK_INT(st.lookups, 1);
+	first_cb = st.cb;
+	first_arg = st.arg;
+
+	/* a new request while the lookup is out: the first session ends
+	 * (superseded) and a second one looks up on its own */
+	m = request(LWBS_COAPMSG_CON, 0x301, "bs");
+	client_send(fd, &m);
+	run_for(loop, 30);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
+	CHECK_INT(r.mid, 0x301);
+	CHECK_INT(st.lookups, 2);
+	CHECK(st.arg != first_arg);
+	CHECK_INT(n_done, done0 + 1);
+	CHECK_STR(last_result, "superseded");
+	CHECK_INT(lwbs_udp_server_active(srv), 1);
+
+	/* the late answer of the first: its hold is given back, nothing sent */
+	n_released = 0;
+	first_cb(first_arg, 0, NULL, (struct lwbs_store_hold *)&st);
+	CHECK_INT(n_released, 1);
+	run_for(loop, 30);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	CHECK_INT(n_done, done0 + 1);
+
+	/* the second answers: its own separate response */
+	st.cb(st.arg, 0, NULL, NULL);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_CON);
+	CHECK_INT(r.code, LWBS_COAP_BAD_REQUEST);
+	struct lwbs_coapmsg ack = {.type = LWBS_COAPMSG_ACK, .mid = r.mid};
+	client_send(fd, &ack);
+	run_for(loop, 30);
+	CHECK_INT(n_done, done0 + 2);
+	CHECK_STR(last_result, "unknown_endpoint");
+	CHECK_INT(lwbs_udp_server_active(srv), 0);
+
+	/* a session ended with its lookup out, then the server destroyed
+	 * (the store would drop the answer): nothing leaks */
+	m = request(LWBS_COAPMSG_CON, 0x302, "bs");
+	client_send(fd, &m);
+	run_for(loop, 30);
+	CHECK_INT(st.lookups, 3);
+	lwbs_udp_server_destroy(srv);
+	close(fd);
+	lwbs_loop_destroy(loop);
+}
+
+TEST_MAIN(test_async_answer, test_blockwise_session, test_superseded_while_waiting)

@@ -3,6 +3,7 @@
  * the loader (JSON is YAML). */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/sha.h>
 
 #include "lwbs/provision.h"
 #include "../test.h"
@@ -110,6 +111,9 @@ static void test_device(void)
 		CHECK_STR(d.secrets[1].path, "{overrides,servers,0,psk_key}");
 		CHECK(d.secrets[1].len == 2 && d.secrets[1].ptr[0] == 0xff);
 	}
+	/* the overrides object as it stands in the document */
+	const char *ov = "{\"servers\":[{\"ssid\":101,\"psk_key\":\"redacted\"}]}";
+	CHECK_MEM((const uint8_t *)d.json.data + d.overrides_off, d.overrides_len, ov, strlen(ov));
 	free(s);
 	lwbs_provision_doc_finish(&d);
 	lwbs_prov_destroy(p);
@@ -158,6 +162,23 @@ static void test_compare(void)
 	CHECK_INT(lwbs_provision_profile_doc(pb->profiles[0], &db), 0);
 	CHECK_INT(lwbs_provision_profile_doc(pr->profiles[0], &dr), 0);
 	CHECK(memcmp(da.hash, db.hash, 32) != 0);
+	/* hash: SHA-256 over the document, then per secret its path, NUL, its
+	 * length (64-bit big-endian) and its value (checked with OpenSSL). */
+	CHECK(da.n_secrets == 1 && da.secrets[0].len == 2);
+	CHECK(da.json.len < 400);
+	if (da.n_secrets == 1 && da.json.len < 400) {
+		uint8_t want[32], all[512];
+		size_t pl = strlen(da.secrets[0].path) + 1, n = da.json.len;
+		memcpy(all, da.json.data, n);
+		memcpy(all + n, da.secrets[0].path, pl);
+		n += pl;
+		memcpy(all + n, "\0\0\0\0\0\0\0\2", 8);
+		memcpy(all + n + 8, da.secrets[0].ptr, 2);
+		SHA256(all, n + 10, want);
+		CHECK_MEM(da.hash, 32, want, 32);
+		SHA256(da.json.data, da.json.len, want);
+		CHECK_MEM(da.hash_redacted, 32, want, 32);
+	}
 	CHECK_MEM(da.hash_redacted, 32, db.hash_redacted, 32);
 	CHECK_MEM(da.hash_redacted, 32, dr.hash_redacted, 32);
 	CHECK(dr.has_redacted && dr.n_secrets == 1 && dr.secrets[0].redacted);
