@@ -27,6 +27,7 @@ void dhcpd_conf_defaults(struct dhcpd_conf *c)
 	c->carrier.suboption = 1;
 	c->rate = 20;
 	c->burst = 40;
+	c->subs.refresh = 5;
 }
 
 struct ld {
@@ -306,9 +307,69 @@ static int load_rate(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 	return 0;
 }
 
+static int load_by_plmn(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
+{
+	const yaml_node_t *k, *v;
+	int rc = want_map(l, n);
+	if (rc)
+		return rc;
+	c->subs.n_plmn = 0;
+	FOR_PAIRS(l, n, k, v) {
+		const char *key = scalar(k), *uri = NULL;
+		size_t klen = key ? strlen(key) : 0, len;
+		if (klen < 5 || klen > 6 || strspn(key, "0123456789") != klen)
+			return fail(l, k, "by_plmn keys are MCC-MNC, 5 or 6 digits");
+		for (unsigned i = 0; i < c->subs.n_plmn; i++)
+			if (!strcmp(c->subs.by_plmn[i].plmn, key))
+				return fail(l, k, "PLMN %s listed twice", key);
+		if (c->subs.n_plmn == DHCPD_MAX_PLMNS)
+			return fail(l, k, "at most %d PLMNs", DHCPD_MAX_PLMNS);
+		if ((rc = get_str(l, v, &uri)))
+			return rc;
+		len = strlen(uri);
+		if (len == 0 || len > LWBS_DHCP_URI_MAX_OPTION)
+			return fail(l, v, "uri must be 1..%d bytes", LWBS_DHCP_URI_MAX_OPTION);
+		struct dhcpd_plmn_uri *e = &c->subs.by_plmn[c->subs.n_plmn++];
+		memcpy(e->plmn, key, klen + 1);
+		memcpy(e->uri, uri, len + 1);
+		e->uri_len = len;
+	}
+	return 0;
+}
+
+static int load_subs(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
+{
+	const yaml_node_t *k, *v;
+	unsigned long u;
+	int rc = want_map(l, n);
+	if (rc)
+		return rc;
+	FOR_PAIRS(l, n, k, v) {
+		const char *key = scalar(k), *s = NULL;
+		if (key && !strcmp(key, "journal")) {
+			if ((rc = get_str(l, v, &s)))
+				return rc;
+			if (strlen(s) >= sizeof(c->subs.journal))
+				return fail(l, v, "journal path longer than %zu bytes",
+					    sizeof(c->subs.journal) - 1);
+			strcpy(c->subs.journal, s);
+		} else if (key && !strcmp(key, "refresh")) {
+			if (!(rc = get_uint(l, v, 1, 3600, &u)))
+				c->subs.refresh = (uint32_t)u;
+		} else if (key && !strcmp(key, "by_plmn")) {
+			rc = load_by_plmn(l, v, c);
+		} else {
+			return fail(l, k, "unknown key in subscribers");
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int load_root(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 {
-	const yaml_node_t *k, *v, *uri_node = NULL;
+	const yaml_node_t *k, *v, *uri_node = NULL, *subs_node = NULL;
 	int rc = want_map(l, n);
 	if (rc)
 		return rc;
@@ -350,6 +411,9 @@ static int load_root(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 				rc = load_duid(l, v, c);
 		} else if (!strcmp(key, "rate_limit")) {
 			rc = load_rate(l, v, c);
+		} else if (!strcmp(key, "subscribers")) {
+			rc = load_subs(l, v, c);
+			subs_node = v;
 		} else {
 			return fail(l, k, "unknown key \"%s\"", key);
 		}
@@ -363,6 +427,13 @@ static int load_root(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 			    LWBS_DHCP_URI_MAX_VIVSO);
 	if (!c->n_v4 && !c->n_v6)
 		return fail(l, n, "listen: neither v4 nor v6 addresses");
+	if (subs_node && !c->subs.journal[0])
+		return fail(l, subs_node, "subscribers needs a journal");
+	for (unsigned i = 0; i < c->subs.n_plmn; i++)
+		if (c->carrier.type == LWBS_DHCP_CARRIER_VIVSO &&
+		    c->subs.by_plmn[i].uri_len > LWBS_DHCP_URI_MAX_VIVSO)
+			return fail(l, subs_node, "the uri of PLMN %s does not fit option 125 (%d bytes)",
+				    c->subs.by_plmn[i].plmn, LWBS_DHCP_URI_MAX_VIVSO);
 	return 0;
 }
 

@@ -16,6 +16,11 @@ static void usage(FILE *f)
 	      f);
 }
 
+static void refresh(void *ctx)
+{
+	dhcpd_subs_refresh(ctx, DHCPD_SUBS_REFRESH_BYTES);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -55,11 +60,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lwbs-dhcpd: %s\n", err);
 		return 1;
 	}
+	struct dhcpd_subs *subs = NULL;
+	if (conf.subs.journal[0]) {
+		subs = dhcpd_subs_create(&conf.subs, err, sizeof(err));
+		if (!subs) {
+			fprintf(stderr, "lwbs-dhcpd: %s\n", err);
+			dhcpd_destroy(d);
+			return 1;
+		}
+		struct dhcpd_subs_stats st;
+		dhcpd_subs_stats(subs, &st);
+		fprintf(stderr, "lwbs-dhcpd: subscribers: %zu bindings from %s, %u PLMN URIs\n",
+			st.bindings, conf.subs.journal, conf.subs.n_plmn);
+		dhcpd_set_uri_lookup(d, dhcpd_subs_lookup, subs);
+		dhcpd_set_tick(d, conf.subs.refresh, refresh, subs);
+	}
 	fprintf(stderr, "lwbs-dhcpd: serving %s\n", conf.uri);
-	/* Per-subscriber URIs (client address -> RADIUS binding -> IMSI ->
-	 * PLMN/profile) plug in here with dhcpd_set_uri_lookup() once the
-	 * RADIUS bindings exist; until then every client gets conf.uri. */
 	int rc = dhcpd_run(d, path);
 	dhcpd_destroy(d);
+	dhcpd_subs_destroy(subs);
 	return rc ? 1 : 0;
 }

@@ -62,6 +62,9 @@ struct dhcpd {
 	struct dhcpd_counters cnt;
 	dhcpd_uri_lookup_fn lookup;
 	void *lookup_ctx;
+	void (*tick)(void *ctx);
+	void *tick_ctx;
+	uint32_t tick_s;
 	struct bucket *buckets;
 	uint64_t now_ns;
 
@@ -284,9 +287,14 @@ static struct lwbs_dhcp_policy policy_for(struct dhcpd *d, const struct sockaddr
 	};
 	const char *uri;
 	size_t len;
-	if (d->lookup && d->lookup(d->lookup_ctx, client, &uri, &len) == 0) {
+	if (!d->lookup)
+		return p;
+	if (d->lookup(d->lookup_ctx, client, &uri, &len) == 0) {
 		p.uri = uri;
 		p.uri_len = len;
+		d->cnt.subscriber_hits++;
+	} else {
+		d->cnt.subscriber_misses++;
 	}
 	return p;
 }
@@ -555,6 +563,13 @@ void dhcpd_set_uri_lookup(struct dhcpd *d, dhcpd_uri_lookup_fn fn, void *ctx)
 	d->lookup_ctx = ctx;
 }
 
+void dhcpd_set_tick(struct dhcpd *d, uint32_t period_s, void (*fn)(void *ctx), void *ctx)
+{
+	d->tick = fn;
+	d->tick_ctx = ctx;
+	d->tick_s = period_s;
+}
+
 void dhcpd_counters(const struct dhcpd *d, struct dhcpd_counters *out)
 {
 	*out = d->cnt;
@@ -563,11 +578,14 @@ void dhcpd_counters(const struct dhcpd *d, struct dhcpd_counters *out)
 static void print_counters(const struct dhcpd *d)
 {
 	logmsg("counters received=%llu answered=%llu dropped_malformed=%llu "
-	       "dropped_ratelimit=%llu dropped_not_for_us=%llu",
+	       "dropped_ratelimit=%llu dropped_not_for_us=%llu subscriber_hits=%llu "
+	       "subscriber_misses=%llu",
 	       (unsigned long long)d->cnt.received, (unsigned long long)d->cnt.answered,
 	       (unsigned long long)d->cnt.dropped_malformed,
 	       (unsigned long long)d->cnt.dropped_ratelimit,
-	       (unsigned long long)d->cnt.dropped_not_for_us);
+	       (unsigned long long)d->cnt.dropped_not_for_us,
+	       (unsigned long long)d->cnt.subscriber_hits,
+	       (unsigned long long)d->cnt.subscriber_misses);
 }
 
 static bool same_listen(const struct dhcpd_conf *a, const struct dhcpd_conf *b)
@@ -602,6 +620,10 @@ static void reload(struct dhcpd *d, const char *path)
 		c.v6_port = d->conf.v6_port;
 		c.receive_buffer = d->conf.receive_buffer;
 	}
+	if (memcmp(&c.subs, &d->conf.subs, sizeof(c.subs))) {
+		logmsg("reload: subscribers changed; they take effect on restart");
+		c.subs = d->conf.subs;
+	}
 	d->conf = c;
 	derive_duid(&d->conf, d->duid, &d->duid_len);
 	memset(d->buckets, 0, RATE_SLOTS * sizeof(*d->buckets));
@@ -611,8 +633,22 @@ static void reload(struct dhcpd *d, const char *path)
 int dhcpd_run(struct dhcpd *d, const char *conf_path)
 {
 	struct epoll_event evs[MAX_SOCKS + 1];
+	struct timespec ts;
+	int64_t next_ms = 0;
 	for (;;) {
-		int n = epoll_wait(d->epfd, evs, MAX_SOCKS + 1, -1);
+		int timeout = -1;
+		if (d->tick && d->tick_s) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+			if (!next_ms)
+				next_ms = now_ms + (int64_t)d->tick_s * 1000;
+			if (now_ms >= next_ms) {
+				d->tick(d->tick_ctx);
+				next_ms = now_ms + (int64_t)d->tick_s * 1000;
+			}
+			timeout = (int)(next_ms - now_ms);
+		}
+		int n = epoll_wait(d->epfd, evs, MAX_SOCKS + 1, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -16,14 +16,20 @@
 
 #include "../daemon/log.h"
 #include "dtls.h"
+#include "frontend.h"
 #include "lwbs/codec.h"
 #include "lwbs/model.h"
 
 #define MAX_QUERIES 16
 #define QUERY_BYTES 512
 #define PEER_MAX 64
-#define EP_LOG_MAX 128
-#define MAX_IDLE_SESSIONS 16
+/* libcoap frees the least recently used idle session beyond this count,
+ * and ignores new DTLS handshakes beyond the second limit (its default is
+ * 100): both must stay far above the devices served at once, or devices
+ * that just finished a handshake lose their association. Floods are held
+ * by the per-source handshake limit (dtls.c). */
+#define MAX_IDLE_SESSIONS 65536
+#define MAX_HANDSHAKE_SESSIONS 16384
 #define HOUSEKEEPING_MS 20
 #define IDENT_MAX 256 /* DTLS identity and the ep compared with it, with NUL */
 
@@ -91,8 +97,7 @@ struct lwbs_coap_server {
 	struct sess *free_list;
 	size_t n_active;
 	bool draining;
-	int64_t busy_log_ms;
-	unsigned long long busy_since_log;
+	struct lwbs_frontend_busy busy;
 	struct lwbs_dtls *dtls;  /* NULL: no DTLS listener */
 };
 
@@ -219,45 +224,6 @@ static void sess_attach(struct sess *s, coap_session_t *cs)
 	lwbs_loop_timer_arm(srv->o.loop, &s->timer, srv->o.session_timeout_ms);
 }
 
-/* Copy of s with at most max bytes, for the log line and the audit. */
-static const char *bounded(const char *s, char *buf, size_t cap)
-{
-	size_t n;
-
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	if (n < cap)
-		return s;
-	memcpy(buf, s, cap - 4);
-	memcpy(buf + cap - 4, "...", 4);
-	return buf;
-}
-
-static void report(struct lwbs_coap_server *srv, int64_t start_wall, const char *peer, const char *transport,
-		   const char *endpoint, enum lwbs_bs_result result, const char *reason, const char *diag,
-		   unsigned requests, const char *version, const char *format)
-{
-	char epb[EP_LOG_MAX], diagb[256], reasonb[400];
-	struct lwbs_audit_record r = {
-		.start_ms = start_wall,
-		.end_ms = lwbs_loop_wall(srv->o.loop),
-		.endpoint = bounded(endpoint, epb, sizeof(epb)),
-		.peer = peer,
-		.transport = transport,
-		.version = version,
-		.format = format,
-		.result = lwbs_bs_result_name(result),
-		.reason = bounded(reason ? reason : "", reasonb, sizeof(reasonb)),
-		.diagnostic = bounded(diag, diagb, sizeof(diagb)),
-		.requests = requests,
-	};
-
-	if (result > LWBS_BS_RUNNING && result < LWBS_BS_RESULT_COUNT)
-		srv->o.metrics->results[result]++;
-	srv->o.done(srv->o.done_arg, &r);
-}
-
 /* The session is over: report it, give the plan back, detach from libcoap,
  * and return it to the free list. */
 static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char *why)
@@ -270,9 +236,7 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		info.result = override;
 		info.reason = why;
 	}
-	report(srv, s->start_wall, s->peer, s->transport, info.endpoint, info.result, info.reason,
-	       info.diagnostic, info.requests_sent, info.version ? lwbs_version_str(info.version) : NULL,
-	       info.content_format != LWBS_CF_NONE ? lwbs_cf_name(info.content_format) : NULL);
+	lwbs_frontend_report(&srv->o, s->start_wall, s->peer, s->transport, &info);
 	lwbs_store_release(srv->o.store, s->hold);
 	s->hold = NULL;
 	lwbs_loop_timer_cancel(srv->o.loop, &s->timer);
@@ -575,21 +539,6 @@ static void on_nack(coap_session_t *cs, const coap_pdu_t *sent, const coap_nack_
 	feed(s, &ev);
 }
 
-static void refuse_busy(struct lwbs_coap_server *srv, coap_pdu_t *rsp)
-{
-	int64_t now = lwbs_loop_now(srv->o.loop);
-
-	coap_pdu_set_code(rsp, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE);
-	srv->o.metrics->busy_refusals++;
-	srv->busy_since_log++;
-	if (now - srv->busy_log_ms >= 1000) {
-		lwbs_log(LWBS_LOG_WARN, "%llu requests refused with 5.03 (%s)", srv->busy_since_log,
-			 srv->draining ? "shutting down" : "max_sessions reached");
-		srv->busy_since_log = 0;
-		srv->busy_log_ms = now;
-	}
-}
-
 /* The request's Uri-Query values, NUL-terminated, into qbuf. -E2BIG when
  * they do not fit, -EINVAL for an embedded NUL. */
 static int collect_queries(const coap_pdu_t *req, char *qbuf, const char **qv, size_t *n_out)
@@ -653,8 +602,7 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 		peer_str(cs, peer, sizeof(peer));
 		coap_pdu_set_code(rsp, COAP_RESPONSE_CODE_BAD_REQUEST);
 		coap_add_data(rsp, strlen(why), (const uint8_t *)why);
-		report(srv, lwbs_loop_wall(srv->o.loop), peer, transport, NULL,
-		       LWBS_BS_REFUSED_BAD_REQUEST, why, NULL, 0, NULL, NULL);
+		lwbs_frontend_report_refused(&srv->o, peer, transport, why);
 		return;
 	}
 	ev.u.req.method = (int)coap_pdu_get_code(req);
@@ -685,7 +633,8 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 			sess_finish(s, LWBS_BS_FAIL_SUPERSEDED, "the client sent a new request");
 	}
 	if (srv->draining || srv->n_active >= srv->o.max_sessions) {
-		refuse_busy(srv, rsp);
+		coap_pdu_set_code(rsp, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE);
+		lwbs_frontend_refuse_busy(&srv->o, &srv->busy, srv->draining);
 		return;
 	}
 	s = sess_get(srv);
@@ -855,6 +804,7 @@ int lwbs_coap_server_create(const struct lwbs_coap_opts *o, struct lwbs_coap_ser
 	coap_set_app_data(srv->ctx, srv);
 	coap_context_set_block_mode(srv->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	coap_context_set_max_idle_sessions(srv->ctx, MAX_IDLE_SESSIONS);
+	coap_context_set_max_handshake_sessions(srv->ctx, MAX_HANDSHAKE_SESSIONS);
 	coap_register_response_handler(srv->ctx, on_response);
 	coap_register_nack_handler(srv->ctx, on_nack);
 	coap_register_event_handler(srv->ctx, on_event);

@@ -18,6 +18,7 @@
 #include "lwbs/err.h"
 #include "lwbs/identity.h"
 #include "lwbs/model.h"
+#include "frontend.h"
 
 #define BATCH 64
 #define RX_MAX 2048            /* larger datagrams are dropped (MSG_TRUNC) */
@@ -32,7 +33,6 @@
 #define MAX_QUERIES 16
 #define QUERY_BYTES 512
 #define PEER_STR 64
-#define EP_LOG_MAX 128
 #define CACHE_INLINE 96
 #define RX_ROUNDS 16
 
@@ -175,8 +175,7 @@ struct lwbs_udp_server {
 	struct sess *orphans;        /* ended while their lookup was out */
 	size_t n_active;
 	bool draining;
-	int64_t busy_log_ms;
-	unsigned long long busy_since_log;
+	struct lwbs_frontend_busy busy;
 	struct lwbs_loop_timer hk;
 
 	/* receive batch */
@@ -573,39 +572,6 @@ static struct sess *sess_get(struct lwbs_udp_server *srv, struct peer *p)
 	return s;
 }
 
-static const char *bounded(const char *s, char *buf, size_t cap)
-{
-	if (!s || strlen(s) < cap)
-		return s;
-	memcpy(buf, s, cap - 4);
-	memcpy(buf + cap - 4, "...", 4);
-	return buf;
-}
-
-static void report(struct lwbs_udp_server *srv, int64_t start_wall, const char *peer, const char *endpoint,
-		   enum lwbs_bs_result result, const char *reason, const char *diag, unsigned requests,
-		   const char *version, const char *format)
-{
-	char epb[EP_LOG_MAX], diagb[256], reasonb[400];
-	struct lwbs_audit_record r = {
-		.start_ms = start_wall,
-		.end_ms = lwbs_loop_wall(srv->o.loop),
-		.endpoint = bounded(endpoint, epb, sizeof(epb)),
-		.peer = peer,
-		.transport = "udp",
-		.version = version,
-		.format = format,
-		.result = lwbs_bs_result_name(result),
-		.reason = bounded(reason ? reason : "", reasonb, sizeof(reasonb)),
-		.diagnostic = bounded(diag, diagb, sizeof(diagb)),
-		.requests = requests,
-	};
-
-	if (result > LWBS_BS_RUNNING && result < LWBS_BS_RESULT_COUNT)
-		srv->o.metrics->results[result]++;
-	srv->o.done(srv->o.done_arg, &r);
-}
-
 /* The session is over: report it, give the plan back, let the peer idle,
  * return the session to the free list. */
 static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char *why)
@@ -618,9 +584,7 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		info.result = override;
 		info.reason = why;
 	}
-	report(srv, s->start_wall, s->peer->str, info.endpoint, info.result, info.reason, info.diagnostic,
-	       info.requests_sent, info.version ? lwbs_version_str(info.version) : NULL,
-	       info.content_format != LWBS_CF_NONE ? lwbs_cf_name(info.content_format) : NULL);
+	lwbs_frontend_report(&srv->o, s->start_wall, s->peer->str, "udp", &info);
 	lwbs_store_release(srv->o.store, s->hold);
 	s->hold = NULL;
 	s->tx.busy = false;
@@ -1072,20 +1036,6 @@ static void on_life(void *arg)
 
 /* ---- incoming requests -------------------------------------------------------- */
 
-static void refuse_busy(struct lwbs_udp_server *srv)
-{
-	int64_t now = lwbs_loop_now(srv->o.loop);
-
-	srv->o.metrics->busy_refusals++;
-	srv->busy_since_log++;
-	if (now - srv->busy_log_ms >= 1000) {
-		lwbs_log(LWBS_LOG_WARN, "%llu requests refused with 5.03 (%s)", srv->busy_since_log,
-			 srv->draining ? "shutting down" : "max_sessions reached");
-		srv->busy_since_log = 0;
-		srv->busy_log_ms = now;
-	}
-}
-
 /* Uri-Query values, NUL-terminated, into qbuf. -E2BIG when they do not
  * fit, -EINVAL for an embedded NUL. */
 static int collect_queries(const struct lwbs_coapmsg *m, char *qbuf, const char **qv, size_t *n_out)
@@ -1203,14 +1153,13 @@ static void on_request(struct lwbs_udp_server *srv, struct peer *p, const struct
 
 		simple_answer(srv, p, m, LWBS_COAP_BAD_REQUEST, why);
 		addr_str(&p->addr, peer, sizeof(peer));
-		report(srv, lwbs_loop_wall(srv->o.loop), peer, NULL, LWBS_BS_REFUSED_BAD_REQUEST, why, NULL, 0, NULL,
-		       NULL);
+		lwbs_frontend_report_refused(&srv->o, peer, "udp", why);
 		return;
 	}
 	if (p->sess) /* a new request while bootstrapping: the old session ends */
 		sess_finish(p->sess, LWBS_BS_FAIL_SUPERSEDED, "the client sent a new request");
 	if (srv->draining || srv->n_active >= srv->o.max_sessions) {
-		refuse_busy(srv);
+		lwbs_frontend_refuse_busy(&srv->o, &srv->busy, srv->draining);
 		simple_answer(srv, p, m, LWBS_COAP_SERVICE_UNAVAILABLE, NULL);
 		return;
 	}

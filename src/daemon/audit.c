@@ -3,18 +3,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "lwbs/buf.h"
+#include "offload.h"
 
 /* A batch: JSON lines for the file, log lines for after, record count. */
 struct batch {
@@ -24,21 +22,12 @@ struct batch {
 };
 
 struct lwbs_audit {
-	struct lwbs_loop *loop;
-	struct lwbs_loop_fd efd_src;
-	int fd, efd;
+	int fd;
 	enum lwbs_conf_fsync policy;
-	struct batch pending;  /* loop thread only */
-	struct batch inflight; /* owned by the writer while busy */
-	bool busy;             /* loop thread only */
+	struct batch pending;        /* loop thread only */
+	struct batch inflight;       /* owned by the writer while busy */
+	struct lwbs_offload *writer; /* NULL without a file */
 	unsigned long long written, errors;
-
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool work, quit; /* under mu */
-	int write_err;   /* set by the writer, read by the loop after the eventfd */
 };
 
 static void batch_init(struct batch *b)
@@ -100,58 +89,29 @@ static int write_batch(struct lwbs_audit *a, const struct batch *b)
 	return r;
 }
 
-static void *writer(void *arg)
+/* Writer thread: the batch in flight to the file. */
+static int write_job(void *arg)
 {
 	struct lwbs_audit *a = arg;
-	uint64_t one = 1;
 
-	pthread_mutex_lock(&a->mu);
-	for (;;) {
-		while (!a->work && !a->quit)
-			pthread_cond_wait(&a->cv, &a->mu);
-		if (!a->work)
-			break;
-		pthread_mutex_unlock(&a->mu);
-		a->write_err = write_batch(a, &a->inflight);
-		pthread_mutex_lock(&a->mu);
-		a->work = false;
-		if (write(a->efd, &one, sizeof(one)) < 0) {
-			/* the counter cannot overflow at this rate; nothing to do */
-		}
-	}
-	pthread_mutex_unlock(&a->mu);
-	return NULL;
+	return write_batch(a, &a->inflight);
 }
 
-/* The writer finished a batch: its log lines may now be written. */
-static void batch_done(struct lwbs_audit *a)
+/* The writer finished a batch: its log lines may now be written, and the
+ * next batch goes out. */
+static void write_done(void *arg, int write_err)
 {
-	if (a->write_err) {
+	struct lwbs_audit *a = arg;
+
+	if (write_err) {
 		a->errors += a->inflight.n;
 		lwbs_log(LWBS_LOG_ERROR, "audit: writing %zu records failed: %s", a->inflight.n,
-			 strerror(-a->write_err));
+			 strerror(-write_err));
 	} else {
 		a->written += a->inflight.n;
 	}
 	lwbs_log_write_lines((const char *)a->inflight.log.data, a->inflight.log.len);
 	batch_reset(&a->inflight);
-	a->busy = false;
-}
-
-static void on_eventfd(void *arg, uint32_t events)
-{
-	struct lwbs_audit *a = arg;
-	uint64_t v;
-
-	if (read(a->efd, &v, sizeof(v)) < 0)
-		return;
-	if (!a->busy)
-		return;
-	pthread_mutex_lock(&a->mu);
-	bool work = a->work;
-	pthread_mutex_unlock(&a->mu);
-	if (!work)
-		batch_done(a);
 	lwbs_audit_kick(a);
 }
 
@@ -159,16 +119,12 @@ void lwbs_audit_kick(struct lwbs_audit *a)
 {
 	struct batch tmp;
 
-	if (!a || a->busy || a->pending.n == 0)
+	if (!a || !a->writer || lwbs_offload_busy(a->writer) || a->pending.n == 0)
 		return;
 	tmp = a->inflight;
 	a->inflight = a->pending;
 	a->pending = tmp;
-	a->busy = true;
-	pthread_mutex_lock(&a->mu);
-	a->work = true;
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
+	lwbs_offload_start(a->writer);
 }
 
 static void put_json_str(struct lwbs_buf *b, const char *key, const char *v)
@@ -231,7 +187,7 @@ void lwbs_audit_append(struct lwbs_audit *a, const struct lwbs_audit_record *r, 
 
 size_t lwbs_audit_depth(const struct lwbs_audit *a)
 {
-	return a ? a->pending.n + (a->busy ? a->inflight.n : 0) : 0;
+	return a ? a->pending.n + (a->writer && lwbs_offload_busy(a->writer) ? a->inflight.n : 0) : 0;
 }
 
 unsigned long long lwbs_audit_written(const struct lwbs_audit *a)
@@ -252,14 +208,10 @@ int lwbs_audit_create(struct lwbs_loop *loop, const char *path, enum lwbs_conf_f
 
 	if (!a)
 		return -ENOMEM;
-	a->loop = loop;
 	a->fd = -1;
-	a->efd = -1;
 	a->policy = policy;
 	batch_init(&a->pending);
 	batch_init(&a->inflight);
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
 	if (!path) {
 		*out = a;
 		return 0;
@@ -270,24 +222,11 @@ int lwbs_audit_create(struct lwbs_loop *loop, const char *path, enum lwbs_conf_f
 		snprintf(err, err_cap, "audit file %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (a->efd < 0) {
-		r = -errno;
-		snprintf(err, err_cap, "eventfd: %s", strerror(errno));
-		goto fail;
-	}
-	r = lwbs_loop_add_fd(loop, &a->efd_src, a->efd, EPOLLIN, on_eventfd, a);
+	r = lwbs_offload_create(loop, write_job, write_done, a, &a->writer);
 	if (r) {
-		snprintf(err, err_cap, "epoll: %s", strerror(-r));
-		goto fail;
-	}
-	r = -pthread_create(&a->thread, NULL, writer, a);
-	if (r) {
-		lwbs_loop_del_fd(loop, &a->efd_src);
 		snprintf(err, err_cap, "audit thread: %s", strerror(-r));
 		goto fail;
 	}
-	a->thread_started = true;
 	*out = a;
 	return 0;
 fail:
@@ -299,42 +238,15 @@ void lwbs_audit_destroy(struct lwbs_audit *a)
 {
 	if (!a)
 		return;
-	if (a->thread_started) {
-		/* drain: wait for the batch in flight, then write the rest */
-		for (;;) {
-			uint64_t v;
-			bool work;
-
-			pthread_mutex_lock(&a->mu);
-			work = a->work;
-			pthread_mutex_unlock(&a->mu);
-			if (a->busy && !work) {
-				if (read(a->efd, &v, sizeof(v)) < 0) {
-					/* counter may already be read; state is what counts */
-				}
-				batch_done(a);
-			}
-			if (!a->busy && a->pending.n == 0)
-				break;
-			if (!a->busy)
-				lwbs_audit_kick(a);
-			else
-				usleep(1000);
-		}
-		pthread_mutex_lock(&a->mu);
-		a->quit = true;
-		pthread_cond_signal(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-		pthread_join(a->thread, NULL);
-		lwbs_loop_del_fd(a->loop, &a->efd_src);
+	if (a->writer) {
+		/* drain: the batch in flight, then the rest (write_done starts
+		 * each next one) */
+		lwbs_audit_kick(a);
+		lwbs_offload_destroy(a->writer);
 	}
-	if (a->efd >= 0)
-		close(a->efd);
 	if (a->fd >= 0)
 		close(a->fd);
 	batch_finish(&a->pending);
 	batch_finish(&a->inflight);
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
 	free(a);
 }

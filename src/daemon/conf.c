@@ -111,6 +111,41 @@ static int get_bool(struct ctx *x, const yaml_node_t *n, bool *out)
 	return fail(x, n, "true or false expected, got \"%s\"", s);
 }
 
+/* A number in min..max that fits an unsigned (a count, seconds or ms). */
+static int get_unsigned(struct ctx *x, const yaml_node_t *n, unsigned long long min, unsigned long long max,
+			unsigned *out)
+{
+	unsigned long long v;
+	int r = get_uint(x, n, min, max, &v);
+
+	if (!r)
+		*out = (unsigned)v;
+	return r;
+}
+
+struct choice {
+	const char *name;
+	int value;
+};
+
+/* A scalar naming one of the choices (the list ends with a NULL name); an
+ * unknown name fails with "<what>, not \"<name>\"". */
+static int get_choice(struct ctx *x, const yaml_node_t *n, const struct choice *ch, const char *what, int *out)
+{
+	const char *s;
+	int r = get_str(x, n, &s);
+
+	if (r)
+		return r;
+	for (; ch->name; ch++) {
+		if (!strcmp(s, ch->name)) {
+			*out = ch->value;
+			return 0;
+		}
+	}
+	return fail(x, n, "%s, not \"%s\"", what, s);
+}
+
 /* Path relative to the config file's directory unless absolute. */
 static int resolve(struct ctx *x, const yaml_node_t *n, char **out)
 {
@@ -174,6 +209,32 @@ static int key_of(struct ctx *x, yaml_node_pair_t *p, const char **k, yaml_node_
 	return 0;
 }
 
+/* One key of a section: 0, a negative code, or 1 for a key it does not
+ * know. */
+typedef int key_fn(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg);
+
+/* Each key of the mapping through fn; section names it in the error for an
+ * unknown key. */
+static int each_key(struct ctx *x, yaml_node_t *map, const char *section, key_fn *fn, void *arg)
+{
+	const char *k;
+	yaml_node_t *kn, *vn;
+	int r;
+
+	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+		return r;
+	FOR_PAIRS(x, map, p) {
+		if ((r = key_of(x, p, &k, &kn, &vn)))
+			return r;
+		r = fn(x, k, kn, vn, arg);
+		if (r > 0)
+			return fail(x, kn, "unknown key \"%s\" in %s", k, section);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* accept: [nosec, psk, x509] */
 static int parse_accept(struct ctx *x, yaml_node_t *seq, unsigned *out)
 {
@@ -206,76 +267,54 @@ static int parse_accept(struct ctx *x, yaml_node_t *seq, unsigned *out)
 }
 
 /* x509: {cert, key, ca, identity} */
+static int x509_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	static const struct choice subjects[] = {
+		{"cn", 0}, {"san", 1}, {"serial", 2}, {"dn", 3}, {NULL, 0},
+	};
+	struct lwbs_conf_x509 *o = arg;
+
+	(void)kn;
+	if (!strcmp(k, "cert"))
+		return resolve(x, vn, &o->cert);
+	if (!strcmp(k, "key"))
+		return resolve(x, vn, &o->key);
+	if (!strcmp(k, "ca"))
+		return resolve(x, vn, &o->ca);
+	if (!strcmp(k, "identity"))
+		return get_choice(x, vn, subjects, "identity must be cn, san, serial or dn", &o->identity);
+	return 1;
+}
+
 static int parse_x509(struct ctx *x, yaml_node_t *map, struct lwbs_conf_x509 *o)
 {
-	const char *k, *s;
-	yaml_node_t *kn, *vn;
-	int r;
+	int r = each_key(x, map, "x509", x509_key, o);
 
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+	if (r)
 		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "cert"))
-			r = resolve(x, vn, &o->cert);
-		else if (!strcmp(k, "key"))
-			r = resolve(x, vn, &o->key);
-		else if (!strcmp(k, "ca"))
-			r = resolve(x, vn, &o->ca);
-		else if (!strcmp(k, "identity")) {
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			if (!strcmp(s, "cn"))
-				o->identity = 0;
-			else if (!strcmp(s, "san"))
-				o->identity = 1;
-			else if (!strcmp(s, "serial"))
-				o->identity = 2;
-			else if (!strcmp(s, "dn"))
-				o->identity = 3;
-			else
-				return fail(x, vn, "identity must be cn, san, serial or dn, not \"%s\"", s);
-		} else
-			r = fail(x, kn, "unknown key \"%s\" in x509", k);
-		if (r)
-			return r;
-	}
 	if (!o->cert || !o->key || !o->ca)
 		return fail(x, map, "x509 needs cert, key and ca");
 	return 0;
 }
 
 /* handshake_limit: {max_incomplete, window, block} */
+static int hs_limit_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	struct lwbs_conf_listener *l = arg;
+
+	(void)kn;
+	if (!strcmp(k, "max_incomplete"))
+		return get_unsigned(x, vn, 0, 1000000, &l->hs_max_incomplete);
+	if (!strcmp(k, "window"))
+		return get_unsigned(x, vn, 1, 86400, &l->hs_window_s);
+	if (!strcmp(k, "block"))
+		return get_unsigned(x, vn, 0, 86400, &l->hs_block_s);
+	return 1;
+}
+
 static int parse_hs_limit(struct ctx *x, yaml_node_t *map, struct lwbs_conf_listener *l)
 {
-	const char *k;
-	yaml_node_t *kn, *vn;
-	unsigned long long v;
-	int r;
-
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
-		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "max_incomplete")) {
-			if ((r = get_uint(x, vn, 0, 1000000, &v)))
-				return r;
-			l->hs_max_incomplete = (unsigned)v;
-		} else if (!strcmp(k, "window")) {
-			if ((r = get_uint(x, vn, 1, 86400, &v)))
-				return r;
-			l->hs_window_s = (unsigned)v;
-		} else if (!strcmp(k, "block")) {
-			if ((r = get_uint(x, vn, 0, 86400, &v)))
-				return r;
-			l->hs_block_s = (unsigned)v;
-		} else {
-			return fail(x, kn, "unknown key \"%s\" in handshake_limit", k);
-		}
-	}
-	return 0;
+	return each_key(x, map, "handshake_limit", hs_limit_key, l);
 }
 
 /* A list of strings (or one string) into a new array. */
@@ -325,45 +364,38 @@ static void identity_clear(struct lwbs_conf_identity *p)
 
 /* policy: {trusted_apns, allowed_plmns, allow_roaming, max_binding_age,
  * match_endpoint, auto_enrol} of a trusted listener (docs/identity.md) */
-static int parse_policy(struct ctx *x, yaml_node_t *map, struct lwbs_conf_identity *p)
+static int policy_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
 {
-	const char *k;
-	yaml_node_t *kn, *vn;
-	unsigned long long v;
+	struct lwbs_conf_identity *p = arg;
 	int r;
 
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
-		return r;
-	FOR_PAIRS(x, map, pr) {
-		if ((r = key_of(x, pr, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "trusted_apns")) {
-			r = parse_str_list(x, vn, &p->trusted_apns, &p->n_trusted_apns);
-		} else if (!strcmp(k, "allowed_plmns")) {
-			r = parse_str_list(x, vn, &p->allowed_plmns, &p->n_allowed_plmns);
-			for (size_t i = 0; !r && i < p->n_allowed_plmns; i++) {
-				size_t len = strlen(p->allowed_plmns[i]);
+	(void)kn;
+	if (!strcmp(k, "trusted_apns"))
+		return parse_str_list(x, vn, &p->trusted_apns, &p->n_trusted_apns);
+	if (!strcmp(k, "allowed_plmns")) {
+		r = parse_str_list(x, vn, &p->allowed_plmns, &p->n_allowed_plmns);
+		for (size_t i = 0; !r && i < p->n_allowed_plmns; i++) {
+			size_t len = strlen(p->allowed_plmns[i]);
 
-				if ((len != 5 && len != 6) || strspn(p->allowed_plmns[i], "0123456789") != len)
-					r = fail(x, vn, "a PLMN is MCC+MNC, 5 or 6 digits, not \"%s\"",
-						 p->allowed_plmns[i]);
-			}
-		} else if (!strcmp(k, "allow_roaming")) {
-			r = get_bool(x, vn, &p->allow_roaming);
-		} else if (!strcmp(k, "max_binding_age")) {
-			if (!(r = get_uint(x, vn, 1, 100u * 86400, &v)))
-				p->max_binding_age_s = (unsigned)v;
-		} else if (!strcmp(k, "match_endpoint")) {
-			r = get_bool(x, vn, &p->match_endpoint);
-		} else if (!strcmp(k, "auto_enrol")) {
-			r = get_bool(x, vn, &p->auto_enrol);
-		} else {
-			r = fail(x, kn, "unknown key \"%s\" in policy", k);
+			if ((len != 5 && len != 6) || strspn(p->allowed_plmns[i], "0123456789") != len)
+				r = fail(x, vn, "a PLMN is MCC+MNC, 5 or 6 digits, not \"%s\"", p->allowed_plmns[i]);
 		}
-		if (r)
-			return r;
+		return r;
 	}
-	return 0;
+	if (!strcmp(k, "allow_roaming"))
+		return get_bool(x, vn, &p->allow_roaming);
+	if (!strcmp(k, "max_binding_age"))
+		return get_unsigned(x, vn, 1, 100u * 86400, &p->max_binding_age_s);
+	if (!strcmp(k, "match_endpoint"))
+		return get_bool(x, vn, &p->match_endpoint);
+	if (!strcmp(k, "auto_enrol"))
+		return get_bool(x, vn, &p->auto_enrol);
+	return 1;
+}
+
+static int parse_policy(struct ctx *x, yaml_node_t *map, struct lwbs_conf_identity *p)
+{
+	return each_key(x, map, "policy", policy_key, p);
 }
 
 static bool same_str(const char *a, const char *b)
@@ -376,10 +408,13 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	const char *address = NULL, *k, *s;
 	yaml_node_t *kn, *vn, *addr_node = map, *stack_node = NULL, *accept_node = NULL, *tls_node = NULL;
 	yaml_node_t *policy_node = NULL, *rcvbuf_node = NULL;
+	static const struct choice stacks[] = {
+		{"native", LWBS_CONF_STACK_NATIVE}, {"libcoap", LWBS_CONF_STACK_LIBCOAP}, {NULL, 0},
+	};
 	const char *transport_name = "udp";
 	unsigned long long v;
 	bool port_set = false;
-	int r;
+	int r, choice;
 
 	if ((r = want(x, map, YAML_MAPPING_NODE, "a listener mapping")))
 		return r;
@@ -444,14 +479,9 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 				return r;
 			policy_node = kn;
 		} else if (!strcmp(k, "stack")) {
-			if ((r = get_str(x, vn, &s)))
+			if ((r = get_choice(x, vn, stacks, "stack must be native or libcoap", &choice)))
 				return r;
-			if (!strcmp(s, "native"))
-				l->stack = LWBS_CONF_STACK_NATIVE;
-			else if (!strcmp(s, "libcoap"))
-				l->stack = LWBS_CONF_STACK_LIBCOAP;
-			else
-				return fail(x, vn, "stack must be native or libcoap, not \"%s\"", s);
+			l->stack = choice;
 			stack_node = vn;
 		} else {
 			return fail(x, kn, "unknown key \"%s\" in listener", k);
@@ -554,80 +584,81 @@ static int parse_listeners(struct ctx *x, yaml_node_t *seq)
 	return 0;
 }
 
-/* A PostgreSQL key in milliseconds or a count: stored in *out. */
-static int pg_uint(struct ctx *x, yaml_node_t *vn, unsigned long long min, unsigned long long max, unsigned *out)
-{
-	unsigned long long v;
-	int r = get_uint(x, vn, min, max, &v);
+/* Keys of the store section that the checks after it look at. */
+struct store_keys {
+	yaml_node_t *files, *pg_key, *journal_key;
+};
 
-	if (!r)
-		*out = (unsigned)v;
-	return r;
+static int store_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	static const struct choice types[] = {
+		{"embedded", LWBS_CONF_STORE_EMBEDDED},
+		{"postgresql", LWBS_CONF_STORE_POSTGRESQL},
+		{"postgres", LWBS_CONF_STORE_POSTGRESQL},
+		{NULL, 0},
+	};
+	struct store_keys *sk = arg;
+	struct lwbs_conf *c = x->c;
+	int r, type;
+
+	if (!strcmp(k, "type")) {
+		if ((r = get_choice(x, vn, types, "store type must be embedded or postgresql", &type)))
+			return r;
+		c->store_type = type;
+		return 0;
+	}
+	if (!strcmp(k, "files")) {
+		if ((r = want(x, vn, YAML_SEQUENCE_NODE, "a list of files")))
+			return r;
+		sk->files = vn;
+		return 0;
+	}
+	if (!strcmp(k, "state_journal")) {
+		sk->journal_key = kn;
+		r = resolve(x, vn, &c->state_journal);
+	} else if (!strcmp(k, "dsn_file")) {
+		r = resolve(x, vn, &c->pg_dsn_file);
+	} else if (!strcmp(k, "password_file")) {
+		r = resolve(x, vn, &c->pg_password_file);
+	} else if (!strcmp(k, "pool")) {
+		r = get_unsigned(x, vn, 1, 64, &c->pg_pool);
+	} else if (!strcmp(k, "queue")) {
+		r = get_unsigned(x, vn, 1, 1000000, &c->pg_queue);
+	} else if (!strcmp(k, "statement_timeout")) {
+		r = get_unsigned(x, vn, 1, 3600000, &c->pg_statement_timeout_ms);
+	} else if (!strcmp(k, "connect_timeout")) {
+		r = get_unsigned(x, vn, 1, 3600000, &c->pg_connect_timeout_ms);
+	} else if (!strcmp(k, "lookup_timeout")) {
+		r = get_unsigned(x, vn, 1, 3600000, &c->pg_lookup_timeout_ms);
+	} else {
+		return 1;
+	}
+	if (r)
+		return r;
+	if (kn != sk->journal_key)
+		sk->pg_key = kn;
+	return 0;
 }
 
 static int parse_store(struct ctx *x, yaml_node_t *map)
 {
 	struct lwbs_conf *c = x->c;
-	const char *k, *s;
-	yaml_node_t *kn, *vn, *files = NULL, *pg_key = NULL, *journal_key = NULL;
+	struct store_keys sk = {0};
+	yaml_node_t *files;
 	int r;
 
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+	if ((r = each_key(x, map, "store", store_key, &sk)))
 		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "type")) {
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			if (!strcmp(s, "embedded"))
-				c->store_type = LWBS_CONF_STORE_EMBEDDED;
-			else if (!strcmp(s, "postgresql") || !strcmp(s, "postgres"))
-				c->store_type = LWBS_CONF_STORE_POSTGRESQL;
-			else
-				return fail(x, vn, "store type must be embedded or postgresql, not \"%s\"", s);
-			continue;
-		}
-		if (!strcmp(k, "files")) {
-			if ((r = want(x, vn, YAML_SEQUENCE_NODE, "a list of files")))
-				return r;
-			files = vn;
-			continue;
-		}
-		if (!strcmp(k, "state_journal")) {
-			journal_key = kn;
-			r = resolve(x, vn, &c->state_journal);
-		} else if (!strcmp(k, "dsn_file")) {
-			r = resolve(x, vn, &c->pg_dsn_file);
-		} else if (!strcmp(k, "password_file")) {
-			r = resolve(x, vn, &c->pg_password_file);
-		} else if (!strcmp(k, "pool")) {
-			r = pg_uint(x, vn, 1, 64, &c->pg_pool);
-		} else if (!strcmp(k, "queue")) {
-			r = pg_uint(x, vn, 1, 1000000, &c->pg_queue);
-		} else if (!strcmp(k, "statement_timeout")) {
-			r = pg_uint(x, vn, 1, 3600000, &c->pg_statement_timeout_ms);
-		} else if (!strcmp(k, "connect_timeout")) {
-			r = pg_uint(x, vn, 1, 3600000, &c->pg_connect_timeout_ms);
-		} else if (!strcmp(k, "lookup_timeout")) {
-			r = pg_uint(x, vn, 1, 3600000, &c->pg_lookup_timeout_ms);
-		} else {
-			return fail(x, kn, "unknown key \"%s\" in store", k);
-		}
-		if (r)
-			return r;
-		if (kn != journal_key)
-			pg_key = kn;
-	}
+	files = sk.files;
 	if (c->store_type == LWBS_CONF_STORE_POSTGRESQL) {
 		if (files)
 			return fail(x, files, "a postgresql store takes no files (lwbsctl provision apply fills it)");
-		if (journal_key)
-			return fail(x, journal_key, "state_journal needs the embedded store");
+		if (sk.journal_key)
+			return fail(x, sk.journal_key, "state_journal needs the embedded store");
 		return 0;
 	}
-	if (pg_key)
-		return fail(x, pg_key, "\"%s\" needs type: postgresql", scalar(pg_key));
+	if (sk.pg_key)
+		return fail(x, sk.pg_key, "\"%s\" needs type: postgresql", scalar(sk.pg_key));
 	if (!files)
 		return fail(x, map, "store needs files");
 	size_t n = (size_t)(files->data.sequence.items.top - files->data.sequence.items.start);
@@ -647,80 +678,60 @@ static int parse_store(struct ctx *x, yaml_node_t *map)
 	return 0;
 }
 
+static int session_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	(void)kn;
+	(void)arg;
+	if (!strcmp(k, "timeout"))
+		return get_unsigned(x, vn, 1, 86400, &x->c->session_timeout_s);
+	if (!strcmp(k, "max_sessions"))
+		return get_unsigned(x, vn, 1, 10000000, &x->c->max_sessions);
+	if (!strcmp(k, "shutdown_grace"))
+		return get_unsigned(x, vn, 0, 3600, &x->c->shutdown_grace_s);
+	return 1;
+}
+
 static int parse_session(struct ctx *x, yaml_node_t *map)
 {
-	const char *k;
-	yaml_node_t *kn, *vn;
-	unsigned long long v;
-	int r;
+	return each_key(x, map, "session", session_key, NULL);
+}
 
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
-		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
+static int audit_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	static const struct choice targets[] = {{"file", false}, {"store", true}, {NULL, 0}};
+	static const struct choice fsyncs[] = {
+		{"batch", LWBS_CONF_FSYNC_BATCH},
+		{"always", LWBS_CONF_FSYNC_ALWAYS},
+		{"never", LWBS_CONF_FSYNC_NEVER},
+		{NULL, 0},
+	};
+	int r, v;
+
+	(void)kn;
+	(void)arg;
+	if (!strcmp(k, "file"))
+		return resolve(x, vn, &x->c->audit_file);
+	if (!strcmp(k, "to")) {
+		if ((r = get_choice(x, vn, targets, "audit to must be file or store", &v)))
 			return r;
-		if (!strcmp(k, "timeout")) {
-			if ((r = get_uint(x, vn, 1, 86400, &v)))
-				return r;
-			x->c->session_timeout_s = (unsigned)v;
-		} else if (!strcmp(k, "max_sessions")) {
-			if ((r = get_uint(x, vn, 1, 10000000, &v)))
-				return r;
-			x->c->max_sessions = (unsigned)v;
-		} else if (!strcmp(k, "shutdown_grace")) {
-			if ((r = get_uint(x, vn, 0, 3600, &v)))
-				return r;
-			x->c->shutdown_grace_s = (unsigned)v;
-		} else {
-			return fail(x, kn, "unknown key \"%s\" in session", k);
-		}
+		x->c->audit_to_store = v;
+		x->audit_to_node = vn;
+		return 0;
 	}
-	return 0;
+	if (!strcmp(k, "queue"))
+		return get_unsigned(x, vn, 1, 10000000, &x->c->audit_queue);
+	if (!strcmp(k, "fsync")) {
+		if ((r = get_choice(x, vn, fsyncs, "fsync must be batch, always or never", &v)))
+			return r;
+		x->c->audit_fsync = v;
+		return 0;
+	}
+	return 1;
 }
 
 static int parse_audit(struct ctx *x, yaml_node_t *map)
 {
-	const char *k, *s;
-	yaml_node_t *kn, *vn;
-	int r;
-
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
-		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "file")) {
-			if ((r = resolve(x, vn, &x->c->audit_file)))
-				return r;
-		} else if (!strcmp(k, "to")) {
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			if (!strcmp(s, "file"))
-				x->c->audit_to_store = false;
-			else if (!strcmp(s, "store"))
-				x->c->audit_to_store = true;
-			else
-				return fail(x, vn, "audit to must be file or store, not \"%s\"", s);
-			x->audit_to_node = vn;
-		} else if (!strcmp(k, "queue")) {
-			if ((r = pg_uint(x, vn, 1, 10000000, &x->c->audit_queue)))
-				return r;
-		} else if (!strcmp(k, "fsync")) {
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			if (!strcmp(s, "batch"))
-				x->c->audit_fsync = LWBS_CONF_FSYNC_BATCH;
-			else if (!strcmp(s, "always"))
-				x->c->audit_fsync = LWBS_CONF_FSYNC_ALWAYS;
-			else if (!strcmp(s, "never"))
-				x->c->audit_fsync = LWBS_CONF_FSYNC_NEVER;
-			else
-				return fail(x, vn, "fsync must be batch, always or never, not \"%s\"", s);
-		} else {
-			return fail(x, kn, "unknown key \"%s\" in audit", k);
-		}
-	}
-	return 0;
+	return each_key(x, map, "audit", audit_key, NULL);
 }
 
 static int parse_level(struct ctx *x, yaml_node_t *vn, int *out)
@@ -737,94 +748,84 @@ static int parse_level(struct ctx *x, yaml_node_t *vn, int *out)
 	return 0;
 }
 
+static int log_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	static const struct choice formats[] = {{"text", false}, {"json", true}, {NULL, 0}};
+	const char *s;
+	int r, json;
+
+	(void)kn;
+	(void)arg;
+	if (!strcmp(k, "level"))
+		return parse_level(x, vn, &x->c->log_level);
+	if (!strcmp(k, "coap_level"))
+		return parse_level(x, vn, &x->c->coap_log_level);
+	if (!strcmp(k, "file")) {
+		if ((r = get_str(x, vn, &s)))
+			return r;
+		if (!strcmp(s, "stderr")) {
+			free(x->c->log_file);
+			x->c->log_file = NULL;
+			return 0;
+		}
+		return resolve(x, vn, &x->c->log_file);
+	}
+	if (!strcmp(k, "format")) {
+		if ((r = get_choice(x, vn, formats, "log format must be text or json", &json)))
+			return r;
+		x->c->log_json = json;
+		return 0;
+	}
+	return 1;
+}
+
 static int parse_log(struct ctx *x, yaml_node_t *map)
 {
-	const char *k, *s;
-	yaml_node_t *kn, *vn;
-	int r;
-
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
-		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "level")) {
-			if ((r = parse_level(x, vn, &x->c->log_level)))
-				return r;
-		} else if (!strcmp(k, "coap_level")) {
-			if ((r = parse_level(x, vn, &x->c->coap_log_level)))
-				return r;
-		} else if (!strcmp(k, "file")) {
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			if (!strcmp(s, "stderr")) {
-				free(x->c->log_file);
-				x->c->log_file = NULL;
-			} else if ((r = resolve(x, vn, &x->c->log_file))) {
-				return r;
-			}
-		} else if (!strcmp(k, "format")) {
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			if (!strcmp(s, "text"))
-				x->c->log_json = false;
-			else if (!strcmp(s, "json"))
-				x->c->log_json = true;
-			else
-				return fail(x, vn, "log format must be text or json, not \"%s\"", s);
-		} else {
-			return fail(x, kn, "unknown key \"%s\" in log", k);
-		}
-	}
-	return 0;
+	return each_key(x, map, "log", log_key, NULL);
 }
 
 /* "127.0.0.1:9464", "[::1]:9464" */
-static int parse_metrics(struct ctx *x, yaml_node_t *map)
+static int metrics_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
 {
-	const char *k, *s;
-	yaml_node_t *kn, *vn;
+	char host[64];
+	const char *colon, *h, *s;
+	size_t hl;
+	char *end;
+	unsigned long port;
 	int r;
 
-	if ((r = want(x, map, YAML_MAPPING_NODE, "a mapping")))
+	(void)kn;
+	(void)arg;
+	if (strcmp(k, "listen"))
+		return 1;
+	if ((r = get_str(x, vn, &s)))
 		return r;
-	FOR_PAIRS(x, map, p) {
-		if ((r = key_of(x, p, &k, &kn, &vn)))
-			return r;
-		if (!strcmp(k, "listen")) {
-			char host[64];
-			const char *colon, *h;
-			size_t hl;
-			char *end;
-			unsigned long port;
-
-			if ((r = get_str(x, vn, &s)))
-				return r;
-			colon = strrchr(s, ':');
-			if (!colon)
-				return fail(x, vn, "metrics listen must be address:port");
-			h = s;
-			hl = (size_t)(colon - s);
-			if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-				h++;
-				hl -= 2;
-			}
-			port = strtoul(colon + 1, &end, 10);
-			if (hl == 0 || hl >= sizeof(host) || *end || colon[1] == '\0' || port > 65535)
-				return fail(x, vn, "metrics listen must be address:port, not \"%s\"", s);
-			memcpy(host, h, hl);
-			host[hl] = '\0';
-			if (parse_addr(host, (uint16_t)port, &x->c->metrics_addr, &x->c->metrics_addr_len))
-				return fail(x, vn, "\"%s\" is not an IPv4 or IPv6 address", host);
-			if (strlen(s) >= sizeof(x->c->metrics_listen))
-				return fail(x, vn, "metrics listen too long");
-			strcpy(x->c->metrics_listen, s);
-			x->c->metrics = true;
-		} else {
-			return fail(x, kn, "unknown key \"%s\" in metrics", k);
-		}
+	colon = strrchr(s, ':');
+	if (!colon)
+		return fail(x, vn, "metrics listen must be address:port");
+	h = s;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
 	}
+	port = strtoul(colon + 1, &end, 10);
+	if (hl == 0 || hl >= sizeof(host) || *end || colon[1] == '\0' || port > 65535)
+		return fail(x, vn, "metrics listen must be address:port, not \"%s\"", s);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (parse_addr(host, (uint16_t)port, &x->c->metrics_addr, &x->c->metrics_addr_len))
+		return fail(x, vn, "\"%s\" is not an IPv4 or IPv6 address", host);
+	if (strlen(s) >= sizeof(x->c->metrics_listen))
+		return fail(x, vn, "metrics listen too long");
+	strcpy(x->c->metrics_listen, s);
+	x->c->metrics = true;
 	return 0;
+}
+
+static int parse_metrics(struct ctx *x, yaml_node_t *map)
+{
+	return each_key(x, map, "metrics", metrics_key, NULL);
 }
 
 /* What the chosen store can serve. */

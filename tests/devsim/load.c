@@ -35,6 +35,7 @@ struct ldev {
 	enum ldev_phase phase;
 	int64_t started_us;
 	int64_t restart_us; /* when idle */
+	int64_t hs_timer_us; /* handshake: when the DTLS flight is due again */
 	char ep[128];
 	char id[128];       /* coaps: PSK identity */
 };
@@ -127,10 +128,16 @@ static void handshake_step(struct lrun *r, struct ldev *d, int64_t now, struct l
 	char why[160];
 	int rc = devsim_dtls_step(d->tls, why, sizeof(why));
 
-	if (rc < 0)
+	if (rc < 0) {
 		devsim_client_fail(&d->c, why);
-	else if (rc == 1 && !r->o->handshake_only)
-		begin_bootstrap(d, now, out);
+	} else if (rc == 1) {
+		if (!r->o->handshake_only)
+			begin_bootstrap(d, now, out);
+	} else {
+		/* kept here: asking OpenSSL for every device at every scan costs */
+		int ms = devsim_dtls_timeout_ms(d->tls);
+		d->hs_timer_us = ms < 0 ? INT64_MAX : now + (int64_t)ms * 1000;
+	}
 }
 
 static void start(struct lrun *r, struct ldev *d, int64_t now, struct lwbs_buf *out)
@@ -365,7 +372,7 @@ int devsim_load_run(const struct devsim_opts *o)
 					 * Bootstrap-Request was never answered */
 					devsim_client_fail(&d->c, "timeout");
 				} else if (d->phase == LD_HANDSHAKE) {
-					if (devsim_dtls_timeout_ms(d->tls) == 0)
+					if (now >= d->hs_timer_us)
 						handshake_step(&run, d, now, &out);
 				} else if (devsim_client_deadline(&d->c) <= now / 1000) {
 					devsim_client_timer(&d->c, now / 1000, &out);

@@ -7,27 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lwbs/dhcp.h"
+#include "fuzz_dhcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t sid[4] = {10, 0, 0, 1};
-	static const char uri[] = "coaps://bsf.example.net:5684";
 	if (size < 1)
 		return 0;
-	struct lwbs_dhcp_policy pol = {
-		.always_send = data[0] & 2,
-		.uri = uri,
-		.uri_len = sizeof(uri) - 1,
-	};
-	if (data[0] & 1)
-		pol.carrier = (struct lwbs_dhcp_carrier){.type = LWBS_DHCP_CARRIER_OPTION,
-							 .v4_code = 224, .v6_code = 65001};
-	else
-		pol.carrier = (struct lwbs_dhcp_carrier){.type = LWBS_DHCP_CARRIER_VIVSO,
-							 .enterprise = 32473, .suboption = 1};
+	struct lwbs_dhcp_policy pol = fuzz_dhcp_policy(data[0]);
 	struct lwbs_dhcp4_msg m;
 	if (lwbs_dhcp4_parse(data + 1, size - 1, &m) != 0)
 		return 0;

@@ -11,15 +11,15 @@ a temporary directory; nothing is committed.
 
 usage: dtls_test.py --lwbsd PATH --devsim PATH [--openssl PATH] TEST...
 """
-import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lwbs_harness import (  # noqa: E402
+    BASIC_PROFILE, Lwbsd, check, check_config_rejects, free_port, parse_args, run_devsim, run_tests)
 
 ARGS = None
 
@@ -30,13 +30,7 @@ CERT_EP = "urn:imei:356938035643809"
 CERT_CN = "urn:imei:356938035643809"
 UNPROV_CN = "urn:imei:000000000000000"
 
-PROVISIONING = """\
-profiles:
-  - name: basic
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
+PROVISIONING = BASIC_PROFILE + """\
 devices:
   - endpoint: {psk_ep}
     profile: basic
@@ -52,26 +46,6 @@ devices:
   - endpoint: plain-dev
     profile: basic
 """
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what, server=None):
-    if not cond:
-        msg = "FAILED: " + what
-        if server is not None:
-            msg += "\n--- lwbsd stderr ---\n" + server.stderr_text()
-        raise Failure(msg)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- certificates (openssl CLI) ----------------------------------------------
@@ -143,7 +117,7 @@ def pki():
 
 # ---- lwbsd under test ---------------------------------------------------------
 
-class Server:
+class Server(Lwbsd):
     def __init__(self, accept=("psk", "x509"), limit=None, extra_listener=""):
         self.dir = tempfile.mkdtemp(prefix="lwbsd-dtls-")
         self.port = free_port()
@@ -170,40 +144,8 @@ class Server:
                     "session:\n  shutdown_grace: 1\n"
                     "audit:\n  file: audit.jsonl\n  fsync: batch\n"
                     "log:\n  level: debug\n  coap_level: debug\n")
-        self.err = open(self.errpath, "w")
-        self.proc = subprocess.Popen([ARGS.lwbsd, "-c", self.conf], stdout=self.err, stderr=self.err)
+        self.launch(ARGS.lwbsd)
         self.wait_log("ready")
-
-    def stderr_text(self):
-        if not self.err.closed:
-            self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def wait_log(self, text, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                check(False, "lwbsd exited with %d" % self.proc.returncode, self)
-            if text in self.stderr_text():
-                return
-            time.sleep(0.05)
-        check(False, "no log line with %r within %.0f s" % (text, timeout), self)
-
-    def audit_records(self):
-        if not os.path.exists(self.audit):
-            return []
-        with open(self.audit) as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-    def wait_audit(self, pred, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for r in self.audit_records():
-                if pred(r):
-                    return r
-            time.sleep(0.05)
-        check(False, "no matching audit record within %.0f s; audit: %s" % (timeout, self.audit_records()), self)
 
     def devsim(self, *args, ep=None, timeout=8, local=None):
         cmd = [ARGS.devsim, "--server", "coaps://127.0.0.1:%d" % self.port, "--timeout", str(timeout)]
@@ -212,37 +154,11 @@ class Server:
         if local:
             cmd += ["--local", local]
         cmd += [str(a) for a in args]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10)
-        try:
-            out = json.loads(p.stdout)
-        except ValueError:
-            check(False, "devsim %s printed no JSON (exit %d): %s %s" % (cmd, p.returncode, p.stdout, p.stderr),
-                  self)
-        return p.returncode, out
+        return run_devsim(cmd, timeout, self)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                check(False, "lwbsd did not stop within 15 s", self)
-        self.err.close()
-        text = self.stderr_text()
-        check("Sanitizer" not in text, "sanitizer report", self)
-        check(PSK_KEY not in text.lower(), "the PSK appears in the log", self)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if not self.err.closed:
-            self.err.close()
+        super().stop()
+        check(PSK_KEY not in self.log().lower(), "the PSK appears in the log", self)
 
 
 def psk_args(ident=PSK_ID, key=PSK_KEY):
@@ -418,13 +334,7 @@ def t_config_errors():
          "bad.yaml:4:13: a udp listener accepts only nosec"),
     ]
     for name, text, want in cases:
-        bad = os.path.join(d, "bad.yaml")
-        with open(bad, "w") as f:
-            f.write(text + store)
-        p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", bad], capture_output=True, text=True)
-        lines = p.stderr.strip().splitlines()
-        check(p.returncode == 1, "%s: exit status %d (want 1): %r" % (name, p.returncode, p.stderr))
-        check(len(lines) == 1 and want in lines[0], "%s: want one line containing %r, got %r" % (name, want, p.stderr))
+        check_config_rejects(ARGS.lwbsd, d, name, text + store, want)
     # a missing certificate file is found at start (one line, exit 1)
     good = os.path.join(d, "good.yaml")
     with open(good, "w") as f:
@@ -454,24 +364,8 @@ TESTS = {name[2:]: fn for name, fn in globals().items() if name.startswith("t_")
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lwbsd", required=True)
-    ap.add_argument("--devsim", required=True)
-    ap.add_argument("--openssl", default="openssl")
-    ap.add_argument("tests", nargs="*", help="tests to run (default all): " + " ".join(TESTS))
-    ARGS = ap.parse_args()
-    names = ARGS.tests or list(TESTS)
-    failed = 0
-    for n in names:
-        t0 = time.time()
-        try:
-            TESTS[n]()
-            print("ok   %s (%.1f s)" % (n, time.time() - t0))
-        except Failure as e:
-            failed += 1
-            print("FAIL %s (%.1f s)\n%s" % (n, time.time() - t0, e))
-    sys.stdout.flush()
-    return 1 if failed else 0
+    ARGS = parse_args(TESTS, ("--openssl", {"default": "openssl"}))
+    return run_tests(TESTS, ARGS.tests or list(TESTS))
 
 
 if __name__ == "__main__":

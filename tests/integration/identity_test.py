@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,16 +19,13 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lwbs_harness import BASIC_PROFILE, Failure, Lwbsd, check, free_port, radclient_run  # noqa: E402
+
 ARGS = None
 SECRET = "testing123"
 
-PROVISIONING = """\
-profiles:
-  - name: basic
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
+PROVISIONING = BASIC_PROFILE + """\
   - name: generated
     servers:
       - uri: coaps://dm.example.net:5684
@@ -49,34 +45,6 @@ templates:
 """
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what, server=None):
-    if not cond:
-        msg = "FAILED: " + what
-        if server is not None:
-            msg += "\n--- lwbsd stderr ---\n" + server.log()[-4000:]
-        raise Failure(msg)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def luhn_imei(imeisv):
     """15-digit IMEI of an IMEISV: its first 14 digits and the Luhn check digit."""
     d = [int(c) for c in imeisv[:14]]
@@ -90,13 +58,15 @@ def luhn_imei(imeisv):
     return imeisv[:14] + str((10 - total % 10) % 10)
 
 
-class Server:
+class Server(Lwbsd):
+    EXIT_CHECK = "after"
+
     def __init__(self, policy="", stale_policy="", extra=""):
         self.dir = tempfile.mkdtemp(prefix="lwbsd-identity-")
         self.port = free_port()
         self.stale_port = free_port()
         self.radius_port = free_port()
-        self.metrics_port = free_tcp_port()
+        self.metrics_port = free_port(socket.SOCK_STREAM)
         self.conf = os.path.join(self.dir, "lwbsd.yaml")
         self.errpath = os.path.join(self.dir, "stderr.log")
         self.audit = os.path.join(self.dir, "audit.jsonl")
@@ -139,27 +109,12 @@ radius:
     - {address: 127.0.0.0/8, secret: %s}
 %s""" % (self.port, policy, self.stale_port, stale_policy, self.metrics_port, self.radius_port, SECRET,
                      extra))
-        self.err = open(self.errpath, "a")
-        self.proc = subprocess.Popen([ARGS.lwbsd, "-c", self.conf], stdout=self.err, stderr=self.err,
-                                     cwd=self.dir)
+        self.launch(ARGS.lwbsd, "a", cwd=self.dir)
         self.wait_log("accounting on udp 127.0.0.1 port %d" % self.radius_port)
         self.wait_log("ready")
 
-    def log(self):
-        if not self.err.closed:
-            self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def wait_log(self, text, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if text in self.log():
-                return
-            if self.proc.poll() is not None:
-                check(False, "lwbsd exited with %d" % self.proc.returncode, self)
-            time.sleep(0.05)
-        check(False, "no log line with %r within %.0f s" % (text, timeout), self)
+    def failure_log(self):
+        return self.log()[-4000:]
 
     def announce(self, ip, imsi=None, imeisv=None, apn="iot.example", home="26201", serving="26201",
                  msisdn=None, session=None):
@@ -178,9 +133,7 @@ radius:
             lines.append('3GPP-IMSI-MCC-MNC = "%s"' % home)
         if serving:
             lines.append('3GPP-SGSN-MCC-MNC = "%s"' % serving)
-        p = subprocess.run([ARGS.radclient, "-r", "2", "-t", "2", "-x", "127.0.0.1:%d" % self.radius_port,
-                            "acct", SECRET], input="\n".join(lines) + "\n", capture_output=True, text=True,
-                           timeout=20)
+        p = radclient_run(ARGS.radclient, self.radius_port, lines, SECRET, retries=2, wait=2)
         check("Received Accounting-Response" in p.stdout and p.returncode == 0,
               "radclient: %s %s" % (p.stdout, p.stderr), self)
 
@@ -215,14 +168,7 @@ radius:
             return r.read().decode()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                check(False, "lwbsd did not stop within 15 s", self)
+        self.terminate()
         check(self.proc.returncode == 0, "lwbsd exit status %d" % self.proc.returncode, self)
         self.err.close()
 

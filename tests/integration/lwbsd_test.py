@@ -8,7 +8,6 @@ usage: lwbsd_test.py --lwbsd PATH --devsim PATH [--coap-client PATH] [--stack na
 --stack picks the CoAP implementation of the listener under test (the
 `stack:` key of a listener; default native).
 """
-import argparse
 import json
 import os
 import random
@@ -20,15 +19,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lwbs_harness import (  # noqa: E402
+    BASIC_PROFILE, Lwbsd, check, check_config_rejects, free_port, parse_args, run_devsim, run_tests)
+
 ARGS = None
 
-PROFILES = """\
-profiles:
-  - name: basic
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
+PROFILES = BASIC_PROFILE + """\
     pack: true
   - name: big
     servers:
@@ -51,26 +48,6 @@ def provisioning(devices, big=()):
     for ep in big:
         text += "  - endpoint: %s\n    profile: big\n" % ep
     return text
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what, server=None):
-    if not cond:
-        msg = "FAILED: " + what
-        if server is not None:
-            msg += "\n--- lwbsd stderr ---\n" + server.stderr_text()
-        raise Failure(msg)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- minimal CoAP (RFC 7252) for raw tests --------------------------------
@@ -166,7 +143,9 @@ class Raw:
 
 # ---- lwbsd under test ---------------------------------------------------------
 
-class Server:
+class Server(Lwbsd):
+    EXIT_CHECK = None  # the tests wait for lines written on the way out
+
     def __init__(self, devices=("dev-1",), big=(), timeout=None, extra="", fsync="batch"):
         self.dir = tempfile.mkdtemp(prefix="lwbsd-it-")
         self.port = free_port()
@@ -186,15 +165,8 @@ class Server:
                     "store:\n  type: embedded\n  files: [devices.yaml]\n"
                     "%saudit:\n  file: audit.jsonl\n  fsync: %s\n"
                     "log:\n  level: info\n%s" % (self.port, ARGS.stack, session, fsync, extra))
-        self.err = open(self.errpath, "w")
-        self.proc = subprocess.Popen([ARGS.lwbsd, "-c", self.conf], stdout=self.err, stderr=self.err)
+        self.launch(ARGS.lwbsd)
         self.wait_ready()
-
-    def stderr_text(self):
-        if not self.err.closed:
-            self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
 
     def wait_ready(self):
         raw = Raw(self.port)
@@ -215,62 +187,10 @@ class Server:
     def alive(self):
         return self.proc.poll() is None
 
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                check(False, "lwbsd did not stop within 15 s", self)
-        self.err.close()
-        check("Sanitizer" not in self.stderr_text(), "sanitizer report", self)
-        return self.proc.returncode
-
-    def audit_records(self):
-        if not os.path.exists(self.audit):
-            return []
-        with open(self.audit) as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-    def wait_audit(self, pred, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for r in self.audit_records():
-                if pred(r):
-                    return r
-            time.sleep(0.05)
-        check(False, "no matching audit record within %.0f s; audit: %s" % (timeout, self.audit_records()), self)
-
-    def wait_log(self, text, timeout=10.0):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if text in self.stderr_text():
-                return
-            time.sleep(0.05)
-        check(False, "no log line with %r within %.0f s" % (text, timeout), self)
-
     def devsim(self, ep, *extra, timeout=8):
         cmd = [ARGS.devsim, "--server", "coap://127.0.0.1:%d" % self.port, "--ep", ep,
                "--timeout", str(timeout)] + [str(a) for a in extra]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10)
-        try:
-            out = json.loads(p.stdout)
-        except ValueError:
-            check(False, "devsim %s printed no JSON (exit %d): %s %s" % (cmd, p.returncode, p.stdout, p.stderr),
-                  self)
-        return p.returncode, out
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if not self.err.closed:
-            self.err.close()
+        return run_devsim(cmd, timeout, self)
 
 
 def expect_bootstrapped(srv, rc, out, what):
@@ -322,22 +242,16 @@ def t_check_config():
     with open(os.path.join(d, "broken.yaml"), "w") as f:
         f.write("profiles:\n  - name: [oops\n")
     for name, text, want in cases:
-        bad = os.path.join(d, "bad.yaml")
-        with open(bad, "w") as f:
-            f.write(text)
-        p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", bad], capture_output=True, text=True)
-        lines = p.stderr.strip().splitlines()
-        check(p.returncode == 1, "%s: exit status %d (want 1): %r" % (name, p.returncode, p.stderr))
-        check(len(lines) == 1 and want in lines[0], "%s: want one line containing %r, got %r" % (name, want, p.stderr))
-        parts = lines[0].split(":")
+        line = check_config_rejects(ARGS.lwbsd, d, name, text, want)
+        parts = line.split(":")
         check(len(parts) >= 4 and parts[1].isdigit() and parts[2].isdigit(),
-              "%s: file:line:col: message, got %r" % (name, lines[0]))
+              "%s: file:line:col: message, got %r" % (name, line))
     p = subprocess.run([ARGS.lwbsd, "--version"], capture_output=True, text=True)
     check(p.returncode == 0 and p.stdout.startswith("lwbsd "), "--version: %r" % p.stdout)
     p = subprocess.run([ARGS.lwbsd, "--help"], capture_output=True, text=True)
     check(p.returncode == 0 and "--check-config" in p.stdout, "--help")
-    # a bad config at start-up: one line, exit 1
-    p = subprocess.run([ARGS.lwbsd, "-c", bad], capture_output=True, text=True, timeout=10)
+    # a bad config at start-up (the last case): one line, exit 1
+    p = subprocess.run([ARGS.lwbsd, "-c", os.path.join(d, "bad.yaml")], capture_output=True, text=True, timeout=10)
     check(p.returncode == 1 and "broken.yaml:3:1:" in p.stderr, "start with a bad config: %r" % p.stderr)
 
 
@@ -656,26 +570,10 @@ TESTS = {name[2:]: fn for name, fn in globals().items() if name.startswith("t_")
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lwbsd", required=True)
-    ap.add_argument("--devsim", required=True)
-    ap.add_argument("--coap-client", default="/usr/bin/coap-client-openssl")
-    ap.add_argument("--stack", choices=("native", "libcoap"), default="native",
-                    help="CoAP stack of the listener under test")
-    ap.add_argument("tests", nargs="*", help="tests to run (default all): " + " ".join(TESTS))
-    ARGS = ap.parse_args()
-    names = ARGS.tests or list(TESTS)
-    failed = 0
-    for n in names:
-        t0 = time.time()
-        try:
-            TESTS[n]()
-            print("ok   %s (%.1f s)" % (n, time.time() - t0))
-        except Failure as e:
-            failed += 1
-            print("FAIL %s (%.1f s)\n%s" % (n, time.time() - t0, e))
-    sys.stdout.flush()
-    return 1 if failed else 0
+    ARGS = parse_args(TESTS, ("--coap-client", {"default": "/usr/bin/coap-client-openssl"}),
+                      ("--stack", {"choices": ("native", "libcoap"), "default": "native",
+                                   "help": "CoAP stack of the listener under test"}))
+    return run_tests(TESTS, ARGS.tests or list(TESTS))
 
 
 if __name__ == "__main__":

@@ -17,16 +17,14 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lwbs_harness import (  # noqa: E402
+    BASIC_PROFILE, Failure, Lwbsd, check, free_port, radclient_run, read_data)
+
 ARGS = None
 SECRET = "testing123"
 
-DEVICES = """\
-profiles:
-  - name: basic
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
+DEVICES = BASIC_PROFILE + """\
 devices:
   - endpoint: dev-1
     profile: basic
@@ -42,27 +40,9 @@ START = [
 ]
 
 
-class Failure(Exception):
-    pass
+class Server(Lwbsd):
+    EXIT_CHECK = "after"
 
-
-def check(cond, what, server=None):
-    if not cond:
-        msg = "FAILED: " + what
-        if server is not None:
-            msg += "\n--- lwbsd stderr ---\n" + server.log()
-        raise Failure(msg)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
     def __init__(self, nas="127.0.0.0/8", secret_file=False, workdir=None, dsn_file=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="lwbsd-radius-")
         self.port = free_port()
@@ -89,37 +69,8 @@ class Server:
         self.start()
 
     def start(self):
-        self.err = open(self.errpath, "a")
-        self.proc = subprocess.Popen([ARGS.lwbsd, "-c", self.conf], stdout=self.err, stderr=self.err)
+        self.launch(ARGS.lwbsd, "a")
         self.wait_log("accounting on udp 127.0.0.1 port %d" % self.port)
-
-    def log(self):
-        if not self.err.closed:
-            self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def wait_log(self, text, timeout=10.0, count=1):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.log().count(text) >= count:
-                return
-            if self.proc.poll() is not None:
-                check(False, "lwbsd exited with %d" % self.proc.returncode, self)
-            time.sleep(0.05)
-        check(False, "no log line with %r within %.0f s" % (text, timeout), self)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                check(False, "lwbsd did not stop within 15 s", self)
-        self.err.close()
-        check("Sanitizer" not in self.log(), "sanitizer report", self)
 
     def show(self, addr=None):
         cmd = [ARGS.lwbsctl, "radius", "show", "--journal", self.journal] + ([addr] if addr else [])
@@ -133,8 +84,7 @@ class Server:
 
 def radclient(port, lines, secret=SECRET, code="acct"):
     """Sends one packet with radclient (1 try, 1 s); True if answered."""
-    p = subprocess.run([ARGS.radclient, "-r", "1", "-t", "1", "-x", "127.0.0.1:%d" % port, code, secret],
-                       input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=20)
+    p = radclient_run(ARGS.radclient, port, lines, secret, code)
     answered = "Received Accounting-Response" in p.stdout
     if answered and p.returncode != 0:
         raise Failure("radclient: response but exit %d: %s %s" % (p.returncode, p.stdout, p.stderr))
@@ -323,36 +273,8 @@ def t_restart():
         s.cleanup()
 
 
-DETAIL = """\
-Tue Mar  1 12:34:56 2022
-\tAcct-Status-Type = Start
-\tNAS-IP-Address = 192.0.2.1
-\tFramed-IP-Address = 10.20.30.40
-\tCalling-Station-Id = "491701234567"
-\tCalled-Station-Id = "lwm2m.example"
-\tAcct-Session-Id = "C0000201000001F4"
-\t3GPP-IMSI = "262011234567890"
-\t3GPP-IMSI-MCC-MNC = "26201"
-\t3GPP-MS-Time-Zone = 0x2300
-\tTimestamp = 1646138096
-
-Tue Mar  1 12:34:57 2022
-\tAcct-Status-Type = Start
-\tNAS-IP-Address = 192.0.2.1
-\tFramed-IP-Address = 10.20.30.41
-\tAcct-Session-Id = "C0000201000001F5"
-\t3GPP-IMSI = "262011234567891"
-\tTimestamp = 1646138097
-
-Tue Mar  1 12:34:58 2022
-\tAcct-Status-Type = Start
-\tNAS-IP-Address = 192.0.2.1
-\tFramed-IP-Address = 10.20.30.42
-\tAcct-Session-Id = "C0000201000001F6"
-\t3GPP-IMSI = "26201"
-\tTimestamp = 1646138098
-
-"""
+# A FreeRADIUS detail file: two Starts and one with a bad IMSI (line 21)
+DETAIL = read_data("radius-detail.txt")
 
 
 def t_import():

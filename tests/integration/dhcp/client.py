@@ -2,14 +2,20 @@
 """Crafted DHCPv4 / DHCPv6 requests for the lwbs-dhcpd integration test.
 
 usage: client.py V4_SERVER V4_CLIENT IFACE V6_SERVER V6_CLIENT URI ENTERPRISE SUBOPT
+       client.py inform V4_SERVER V4_CLIENT URI ENTERPRISE SUBOPT
 Runs every check in order, prints one line per check, exits 1 on the first failure.
+The second form sends one INFORM with ciaddr V4_CLIENT and checks the URI.
 """
 import os
 import socket
 import struct
 import sys
 
-v4_server, v4_client, iface, v6_server, v6_client, uri, ent, sub = sys.argv[1:9]
+only_inform = sys.argv[1] == "inform"
+if only_inform:
+    v4_server, v4_client, uri, ent, sub = sys.argv[2:7]
+else:
+    v4_server, v4_client, iface, v6_server, v6_client, uri, ent, sub = sys.argv[1:9]
 uri = uri.encode()
 ent = int(ent)
 sub = int(sub)
@@ -54,6 +60,15 @@ def ask4(pkt):
         fail("no DHCPACK")
     return data, src
 
+
+if only_inform:
+    ack, _ = ask4(inform(0x2001))
+    got = v4_options(ack).get(125)
+    want = struct.pack("!IBBB", ent, len(uri) + 2, sub, len(uri)) + uri
+    if got != want:
+        fail("v4 from %s: option 125 %r != %r" % (v4_client, got, want))
+    print("ok v4 INFORM from %s -> %s" % (v4_client, uri.decode()))
+    sys.exit(0)
 
 # 1. INFORM with 125 in the PRL -> ACK with 125 = enterprise, data-len, code, len, URI
 ack, src = ask4(inform(0x1001))

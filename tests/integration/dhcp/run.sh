@@ -5,9 +5,13 @@
 # stateless DHCPv6 client). Needs root and `ip netns`; without them the
 # test fails, or skips (77) when LWBS_ALLOW_SKIP=1.
 #
-#   run.sh /path/to/lwbs-dhcpd
+# A second run follows a RADIUS binding journal written by
+# `lwbsctl radius import` (subscribers: per-PLMN URIs).
+#
+#   run.sh /path/to/lwbs-dhcpd /path/to/lwbsctl
 set -u
 DHCPD=$(readlink -f "$1")
+LWBSCTL=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ID=$$
 NS_S=lwbs-dhcp-s$ID
@@ -19,10 +23,11 @@ URI=coaps://bsf.example.net:5684
 PID=""
 
 cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	[ -f "$T/dhclient.pid" ] && kill "$(cat "$T/dhclient.pid")" 2>/dev/null
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
+	# best effort: every step runs, none changes the test's exit status
+	{ [ -n "$PID" ] && kill "$PID" && wait "$PID"; } 2>/dev/null || true
+	{ [ -f "$T/dhclient.pid" ] && kill "$(cat "$T/dhclient.pid")"; } 2>/dev/null || true
+	ip netns del "$NS_S" 2>/dev/null || true
+	ip netns del "$NS_C" 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -48,6 +53,7 @@ done
 ip link add "$IF_S" netns "$NS_S" type veth peer name "$IF_C" netns "$NS_C"
 S ip addr add 10.231.0.1/24 dev "$IF_S"
 C ip addr add 10.231.0.2/24 dev "$IF_C"
+C ip addr add 10.231.0.3/24 dev "$IF_C"
 S ip addr add fd00:231::1/64 dev "$IF_S" nodad
 C ip addr add fd00:231::2/64 dev "$IF_C" nodad
 S ip link set "$IF_S" up
@@ -115,8 +121,68 @@ echo "$line"
 # dropped as malformed: the truncated INFORM and the Information-request
 # carrying IA_NA (an RFC 8415 §16.12 violation, counted with malformed)
 case "$line" in
-*" dropped_malformed=2 dropped_ratelimit=0 dropped_not_for_us=0") ;;
+*" dropped_malformed=2 dropped_ratelimit=0 dropped_not_for_us=0 subscriber_hits=0 subscriber_misses=0") ;;
 *) echo "unexpected counters (want dropped_malformed=2, others 0)" >&2; exit 1 ;;
+esac
+kill "$PID"
+wait "$PID"
+PID=""
+
+# Per-subscriber URIs: 10.231.0.2 is bound to an IMSI of PLMN 26201 in a
+# journal imported from a FreeRADIUS detail file; 10.231.0.3 is not (yet).
+[ -x "$LWBSCTL" ] || { echo "lwbsctl not found at '$LWBSCTL'" >&2; exit 1; }
+URI_A=coaps://bs-a.example:5684
+URI_B=coaps://bs-b.example:5684
+detail() { # ADDRESS SESSION IMSI MCC-MNC
+	printf 'Tue Mar  1 12:34:56 2022\n\tAcct-Status-Type = Start\n\tNAS-IP-Address = 192.0.2.1\n'
+	printf '\tFramed-IP-Address = %s\n\tAcct-Session-Id = "%s"\n\t3GPP-IMSI = "%s"\n' "$1" "$2" "$3"
+	printf '\t3GPP-IMSI-MCC-MNC = "%s"\n\tTimestamp = 1646138096\n\n' "$4"
+}
+detail 10.231.0.2 S1 262011234567890 26201 > "$T/detail-1"
+"$LWBSCTL" radius import --journal "$T/bindings.journal" "$T/detail-1"
+cat > "$T/dhcpd-subs.yaml" <<CONF
+listen:
+  interfaces: [$IF_S]
+  v6: []
+uri: $URI
+subscribers:
+  journal: $T/bindings.journal
+  refresh: 1
+  by_plmn:
+    "26201": $URI_A
+    "310410": $URI_B
+CONF
+"$DHCPD" -c "$T/dhcpd-subs.yaml" --check-config
+ip netns exec "$NS_S" "$DHCPD" -c "$T/dhcpd-subs.yaml" 2>"$T/dhcpd.log" &
+PID=$!
+for _ in $(seq 50); do
+	grep -qs serving "$T/dhcpd.log" && break
+	kill -0 "$PID" || { cat "$T/dhcpd.log"; exit 1; }
+	sleep 0.1
+done
+grep -q "subscribers: 1 bindings" "$T/dhcpd.log" || { cat "$T/dhcpd.log"; exit 1; }
+C python3 "$HERE/client.py" inform 10.231.0.1 10.231.0.2 "$URI_A" 32473 1 || { cat "$T/dhcpd.log"; exit 1; }
+C python3 "$HERE/client.py" inform 10.231.0.1 10.231.0.3 "$URI" 32473 1 || { cat "$T/dhcpd.log"; exit 1; }
+# appended while lwbs-dhcpd runs: picked up by the next refresh
+detail 10.231.0.3 S2 310410987654321 310410 > "$T/detail-2"
+"$LWBSCTL" radius import --journal "$T/bindings.journal" "$T/detail-2"
+ok=0
+for _ in $(seq 30); do
+	sleep 0.2
+	if C python3 "$HERE/client.py" inform 10.231.0.1 10.231.0.3 "$URI_B" 32473 1 >/dev/null; then
+		ok=1
+		break
+	fi
+done
+[ $ok = 1 ] || { echo "appended binding not picked up" >&2; cat "$T/dhcpd.log"; exit 1; }
+echo "ok appended binding of 10.231.0.3 picked up: $URI_B"
+kill -USR1 "$PID"
+sleep 0.3
+line=$(grep counters "$T/dhcpd.log" | tail -1)
+echo "$line"
+case "$line" in
+*" subscriber_hits="[2-9]*" subscriber_misses="[1-9]*) ;;
+*) echo "unexpected subscriber counters" >&2; exit 1 ;;
 esac
 kill "$PID"
 wait "$PID"

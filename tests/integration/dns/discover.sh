@@ -13,58 +13,19 @@ LWBSCTL=$1
 SRC=$2
 DEVSIM=$3
 LWBSD=$4
-PATH=$PATH:/usr/sbin:/sbin
-
-for tool in named dig python3; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		if [ "${LWBS_ALLOW_SKIP:-}" = 1 ]; then
-			echo "SKIP: $tool not found (install bind9 bind9-dnsutils python3)"
-			exit 77
-		fi
-		echo "FAIL: $tool not found: run deploy/install-deps.sh, or set LWBS_ALLOW_SKIP=1 to skip" >&2
-		exit 1
-	fi
-done
-
-T=$(mktemp -d /tmp/lwbs-dns-discover.XXXXXX)
-NAMED_PID=
-LWBSD_PID=
-stop() {
-	if [ -n "$1" ]; then
-		kill "$1" 2>/dev/null || true
-		wait "$1" 2>/dev/null || true
-	fi
-}
-cleanup() {
-	stop "$NAMED_PID"
-	stop "$LWBSD_PID"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$T/named.log" "$T/lwbsd.log"; do
-		[ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }
-	done
-	exit 1
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/lib.sh"
+require_tools "bind9 bind9-dnsutils python3" named dig python3
+workdir discover
 
 # ---- lwbsd on an ephemeral port ---------------------------------------
-cat >"$T/devices.yaml" <<'YAML'
-profiles:
-  - name: basic
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
+{
+	grep -v '^#' "$(dirname "$0")/../basic-profile.yaml"
+	cat <<'YAML'
 devices:
   - endpoint: disc-1
     profile: basic
 YAML
+} >"$T/devices.yaml"
 
 # A CoAP ping (empty CON) is answered with RST once lwbsd serves.
 coap_ping() {
@@ -96,23 +57,12 @@ log:
 CONF
 	"$LWBSD" -c "$T/lwbsd.yaml" >"$T/lwbsd.log" 2>&1 &
 	LWBSD_PID=$!
-	i=0
-	while [ $i -lt 50 ]; do
-		coap_ping "$BS_PORT" && return 0
-		kill -0 "$LWBSD_PID" 2>/dev/null || break
-		sleep 0.2
-		i=$((i + 1))
-	done
-	stop "$LWBSD_PID"
+	wait_for "$LWBSD_PID" coap_ping "$BS_PORT" && return 0
 	LWBSD_PID=
 	return 1
 }
 
-tries=0
-until BS_PORT=$(free_port) && start_lwbsd; do
-	tries=$((tries + 1))
-	[ $tries -lt 3 ] || fail "lwbsd did not start"
-done
+on_free_port BS_PORT start_lwbsd lwbsd
 echo "lwbsd: serving on 127.0.0.1:$BS_PORT"
 
 # ---- zones: the bootstrap name at 127.0.0.1, coap on lwbsd's port ------
@@ -143,44 +93,7 @@ sed -i '/^_coap._udp /d' "$Z262"
 grep -q '^_coap._udp .* SRV ' "$Z310" || fail "the SRV record of $Z310 went with the URI"
 ! grep -q '^_coap._udp' "$Z262" || fail "test edit of $Z262 did not apply"
 
-start_named() {
-	cat >"$T/named.conf" <<CONF
-options {
-	directory "$T";
-	pid-file "$T/named.pid";
-	session-keyfile "$T/session.key";
-	managed-keys-directory "$T";
-	listen-on port $DNS_PORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };
-include "$T/zones/named.conf.lwbs";
-CONF
-	named -g -4 -n 1 -c "$T/named.conf" >"$T/named.log" 2>&1 &
-	NAMED_PID=$!
-	i=0
-	while [ $i -lt 50 ]; do
-		if dig @127.0.0.1 -p "$DNS_PORT" +norec +time=1 +tries=1 +short SOA \
-			bsf.mnc015.mcc234.pub.3gppnetwork.org 2>/dev/null | grep -q hostmaster; then
-			return 0
-		fi
-		kill -0 "$NAMED_PID" 2>/dev/null || break
-		sleep 0.2
-		i=$((i + 1))
-	done
-	stop "$NAMED_PID"
-	NAMED_PID=
-	return 1
-}
-
-tries=0
-until DNS_PORT=$(free_port) && start_named; do
-	tries=$((tries + 1))
-	[ $tries -lt 3 ] || fail "named did not start"
-done
+on_free_port DNS_PORT start_named named
 echo "named: serving on 127.0.0.1:$DNS_PORT"
 
 # run NAME EXPECTED_EXIT devsim-args...: the report goes to $T/NAME.json

@@ -69,6 +69,13 @@ if $L provision validate "$W/p.yaml" "$W/bad.yaml" 2>"$W/v"; then bad "validate 
 expect "bad.yaml:[0-9]*:[0-9]*: imsi" "$W/v" "validate error has file:line:column"
 if $L provision apply $D "$W/p.yaml" "$W/bad.yaml" >/dev/null 2>&1; then bad "apply accepted a bad file"; fi
 [ "$(q 'SELECT count(*) FROM devices')" = 0 ] && ok "bad file: nothing applied" || bad "bad file applied rows"
+
+# generated DM credentials cannot be kept by this store yet: refused with
+# the profile's location, nothing applied (validate, store-agnostic, accepts)
+$L provision validate "$SRC/tests/integration/pg/generating.yaml" >/dev/null || bad "validate refused generate_credentials"
+if $L provision apply $D "$SRC/tests/integration/pg/generating.yaml" >/dev/null 2>"$W/g"; then bad "apply accepted generate_credentials"; fi
+expect "generating.yaml:[0-9]*:[0-9]*: profile generated-psk: generate_credentials needs the embedded store" "$W/g" "generate_credentials refused by apply"
+[ "$(q "SELECT count(*) FROM profiles WHERE name='generated-psk'")" = 0 ] && ok "generating profile not stored" || bad "generating profile stored"
 $L provision validate "$W/p.yaml" "$W/a.yaml" >"$W/v2"
 expect "1 profiles, 3 devices: valid" "$W/v2" "validate accepts good files"
 

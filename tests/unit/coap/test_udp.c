@@ -91,6 +91,16 @@ static void client_send(int fd, const struct lwbs_coapmsg *m)
 	CHECK_INT((int)send(fd, d, b.len, 0), (int)b.len);
 }
 
+/* Sends m, lets the server run, and parses its answer into r (bytes in
+ * buf): client_recv's result. */
+static int exchange(struct lwbs_loop *loop, int fd, const struct lwbs_coapmsg *m, uint8_t *buf, size_t cap,
+		    struct lwbs_coapmsg *r)
+{
+	client_send(fd, m);
+	run_for(loop, 30);
+	return client_recv(fd, buf, cap, r);
+}
+
 static struct lwbs_coapmsg request(uint8_t type, uint16_t mid, const char *path)
 {
 	struct lwbs_coapmsg m = {.type = type, .code = LWBS_COAP_POST, .mid = mid, .tkl = 4};
@@ -101,19 +111,43 @@ static struct lwbs_coapmsg request(uint8_t type, uint16_t mid, const char *path)
 	return m;
 }
 
+/* The options every test runs the front end with. */
+static struct lwbs_coap_opts opts(struct lwbs_loop *loop, struct lwbs_store *st, struct lwbs_metrics *metrics)
+{
+	return (struct lwbs_coap_opts){
+		.loop = loop, .store = st, .metrics = metrics, .done = on_done,
+		.session_timeout_ms = 60000, .max_sessions = 10,
+	};
+}
+
+/* A server with o on a free 127.0.0.1 port, and in *fd a client socket
+ * connected to it; *got: the receive buffer the server got. */
+static struct lwbs_udp_server *start_server(const struct lwbs_coap_opts *o, int *fd, size_t *got)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	struct lwbs_udp_server *srv = NULL;
+	char err[256];
+
+	CHECK_INT(lwbs_udp_server_create(o, &srv, err, sizeof(err)), 0);
+	/* a free port, then the server on it */
+	*fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK_INT(bind(*fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_INT(getsockname(*fd, (struct sockaddr *)&a, &al), 0);
+	close(*fd);
+	CHECK_INT(lwbs_udp_server_listen(srv, (struct sockaddr *)&a, sizeof(a), 65536, got, err, sizeof(err)), 0);
+	*fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK_INT(connect(*fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return srv;
+}
+
 static void test_async_answer(void)
 {
 	struct lwbs_loop *loop = lwbs_loop_create();
 	struct fake_store st = {.base.ops = &fake_ops};
 	struct lwbs_metrics metrics = {0};
-	struct lwbs_coap_opts o = {
-		.loop = loop, .store = &st.base, .metrics = &metrics, .done = on_done,
-		.session_timeout_ms = 60000, .max_sessions = 10,
-	};
+	struct lwbs_coap_opts o = opts(loop, &st.base, &metrics);
 	struct lwbs_udp_server *srv;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
-	char err[128];
 	size_t got;
 	uint8_t buf[1500], first[1500];
 	size_t first_len;
@@ -121,22 +155,12 @@ static void test_async_answer(void)
 	int fd;
 
 	CHECK(loop != NULL);
-	CHECK_INT(lwbs_udp_server_create(&o, &srv, err, sizeof(err)), 0);
-	/* a free port, then the server on it */
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	CHECK_INT(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	close(fd);
-	CHECK_INT(lwbs_udp_server_listen(srv, (struct sockaddr *)&a, sizeof(a), 65536, &got, err, sizeof(err)), 0);
+	srv = start_server(&o, &fd, &got);
 	CHECK(got >= 4096);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK_INT(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 
 	/* the store does not answer within the handler: an empty ACK */
 	m = request(LWBS_COAPMSG_CON, 0x100, "bs");
-	client_send(fd, &m);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
 	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
 	CHECK_INT(r.code, 0);
 	CHECK_INT(r.mid, 0x100);
@@ -144,9 +168,7 @@ static void test_async_answer(void)
 	CHECK_INT(lwbs_udp_server_active(srv), 1);
 
 	/* its duplicate: the empty ACK again, the engine does not see it */
-	client_send(fd, &m);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
 	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
 	CHECK_INT(r.code, 0);
 	CHECK_INT(r.mid, 0x100);
@@ -190,9 +212,7 @@ static void test_async_answer(void)
 
 	/* ping: RST */
 	struct lwbs_coapmsg ping = {.type = LWBS_COAPMSG_CON, .mid = 0x200};
-	client_send(fd, &ping);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(exchange(loop, fd, &ping, buf, sizeof(buf), &r), 0);
 	CHECK_INT(r.type, LWBS_COAPMSG_RST);
 	CHECK_INT(r.mid, 0x200);
 
@@ -200,9 +220,7 @@ static void test_async_answer(void)
 	m = request(LWBS_COAPMSG_CON, 0x201, "nothere");
 	client_send(fd, &m);
 	m = request(LWBS_COAPMSG_NON, 0x202, "nothere");
-	client_send(fd, &m);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
 	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
 	CHECK_INT(r.mid, 0x201);
 	CHECK_INT(r.code, LWBS_COAP_NOT_FOUND);
@@ -219,9 +237,7 @@ static void test_async_answer(void)
 	uint8_t b2[4];
 	m = request(LWBS_COAPMSG_CON, 0x204, "bspack");
 	lwbs_coapmsg_add_uint(&m, LWBS_COAPMSG_OPT_BLOCK2, 0x16, b2);
-	client_send(fd, &m);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
 	CHECK_INT(r.mid, 0x203);
 	CHECK_INT(r.code, LWBS_COAP_CODE(4, 2));
 	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
@@ -296,8 +312,6 @@ static void test_blockwise_session(void)
 	char dir[] = "/tmp/lwbs-test-udp-XXXXXX", path[64], err[256];
 	struct rig g;
 	struct lwbs_metrics metrics = {0};
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
 	uint8_t buf[1500], cert[1500];
 	struct lwbs_coapmsg m;
 	size_t got, disc_off = 0, body = 0;
@@ -323,18 +337,8 @@ static void test_blockwise_session(void)
 	CHECK(st != NULL);
 
 	g.loop = lwbs_loop_create();
-	struct lwbs_coap_opts o = {
-		.loop = g.loop, .store = st, .metrics = &metrics, .done = on_done,
-		.session_timeout_ms = 60000, .max_sessions = 10,
-	};
-	CHECK_INT(lwbs_udp_server_create(&o, &g.srv, err, sizeof(err)), 0);
-	g.fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK_INT(bind(g.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	CHECK_INT(getsockname(g.fd, (struct sockaddr *)&a, &al), 0);
-	close(g.fd);
-	CHECK_INT(lwbs_udp_server_listen(g.srv, (struct sockaddr *)&a, sizeof(a), 65536, &got, err, sizeof(err)), 0);
-	g.fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK_INT(connect(g.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct lwbs_coap_opts o = opts(g.loop, st, &metrics);
+	g.srv = start_server(&o, &g.fd, &got);
 
 	n_done = 0;
 	m = request(LWBS_COAPMSG_CON, 0x500, "bs");
@@ -437,14 +441,8 @@ static void test_superseded_while_waiting(void)
 	struct lwbs_loop *loop = lwbs_loop_create();
 	struct fake_store st = {.base.ops = &fake_ops};
 	struct lwbs_metrics metrics = {0};
-	struct lwbs_coap_opts o = {
-		.loop = loop, .store = &st.base, .metrics = &metrics, .done = on_done,
-		.session_timeout_ms = 60000, .max_sessions = 10,
-	};
+	struct lwbs_coap_opts o = opts(loop, &st.base, &metrics);
 	struct lwbs_udp_server *srv;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof(a);
-	char err[128];
 	size_t got;
 	uint8_t buf[1500];
 	struct lwbs_coapmsg m, r;
@@ -453,19 +451,10 @@ static void test_superseded_while_waiting(void)
 	int fd, done0 = n_done;
 
 	CHECK(loop != NULL);
-	CHECK_INT(lwbs_udp_server_create(&o, &srv, err, sizeof(err)), 0);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	CHECK_INT(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-	close(fd);
-	CHECK_INT(lwbs_udp_server_listen(srv, (struct sockaddr *)&a, sizeof(a), 65536, &got, err, sizeof(err)), 0);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	CHECK_INT(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	srv = start_server(&o, &fd, &got);
 
 	m = request(LWBS_COAPMSG_CON, 0x300, "bs");
-	client_send(fd, &m);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0); /* empty ACK */
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0); /* empty ACK */
 	CHECK_INT(st.lookups, 1);
 	first_cb = st.cb;
 	first_arg = st.arg;
@@ -473,9 +462,7 @@ static void test_superseded_while_waiting(void)
 	/* a new request while the lookup is out: the first session ends
 	 * (superseded) and a second one looks up on its own */
 	m = request(LWBS_COAPMSG_CON, 0x301, "bs");
-	client_send(fd, &m);
-	run_for(loop, 30);
-	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
 	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
 	CHECK_INT(r.mid, 0x301);
 	CHECK_INT(st.lookups, 2);

@@ -72,6 +72,25 @@ static void test_full(void)
 	CHECK_INT(c.carrier.enterprise, 32473);
 	CHECK_INT(c.carrier.suboption, 1);
 	CHECK_INT(c.rate, 20);
+	CHECK_INT(c.subs.journal[0], 0);
+	CHECK_INT(c.subs.refresh, 5);
+
+	rc = load_text("uri: coap://x\n"
+		       "subscribers:\n"
+		       "  journal: /var/lib/lwbs/radius.journal\n"
+		       "  by_plmn:\n"
+		       "    \"26201\": coaps://bs-a.example:5684\n"
+		       "    310410: coaps://bs-b.example:5684\n",
+		       &c, err, sizeof(err));
+	CHECK_INT(rc, 0);
+	CHECK_STR(c.subs.journal, "/var/lib/lwbs/radius.journal");
+	CHECK_INT(c.subs.refresh, 5);
+	CHECK_INT(c.subs.n_plmn, 2);
+	CHECK_STR(c.subs.by_plmn[0].plmn, "26201");
+	CHECK_STR(c.subs.by_plmn[0].uri, "coaps://bs-a.example:5684");
+	CHECK_INT(c.subs.by_plmn[0].uri_len, 25);
+	CHECK_STR(c.subs.by_plmn[1].plmn, "310410");
+	CHECK_STR(c.subs.by_plmn[1].uri, "coaps://bs-b.example:5684");
 }
 
 static void test_errors(void)
@@ -92,6 +111,15 @@ static void test_errors(void)
 		{"uri: x\nduid: \"0g\"\n", "2:7: duid must be hex digits (optionally colon-separated)"},
 		{"uri: [a\n", "2:1: did not find expected ',' or ']'"},
 		{"uri: x\nlisten: {v4: [], v6: []}\n", "1:1: listen: neither v4 nor v6 addresses"},
+		{"uri: x\nsubscribers: {refresh: 5}\n", "2:14: subscribers needs a journal"},
+		{"uri: x\nsubscribers: {journal: j, refresh: 0}\n", "2:36: 0 is outside 1..3600"},
+		{"uri: x\nsubscribers: {journal: j, by_plmn: {2620: u}}\n",
+		 "2:37: by_plmn keys are MCC-MNC, 5 or 6 digits"},
+		{"uri: x\nsubscribers: {journal: j, by_plmn: {\"26201\": u, 26201: v}}\n",
+		 "2:49: PLMN 26201 listed twice"},
+		{"uri: x\nsubscribers: {journal: j, by_plmn: {26201: \"\"}}\n",
+		 "2:44: uri must be 1..255 bytes"},
+		{"uri: x\nsubscribers: {journal: j, colour: red}\n", "2:27: unknown key in subscribers"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		dhcpd_conf_defaults(&c);
@@ -105,6 +133,9 @@ static void test_errors(void)
 	snprintf(text, sizeof(text), "uri: %0250d\n", 7);
 	CHECK_INT(load_text(text, &c, err, sizeof(err)), -EINVAL);
 	CHECK_STR(err, "1:6: uri longer than 248 bytes does not fit option 125");
+	snprintf(text, sizeof(text), "uri: x\nsubscribers: {journal: j, by_plmn: {26201: %0250d}}\n", 7);
+	CHECK_INT(load_text(text, &c, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "2:14: the uri of PLMN 26201 does not fit option 125 (248 bytes)");
 	dhcpd_conf_defaults(&c);
 	CHECK_INT(dhcpd_conf_load("/nonexistent/lwbs-dhcpd.yaml", &c, err, sizeof(err)), -ENOENT);
 }

@@ -4,6 +4,7 @@
 #include "lwbs/err.h"
 #include "lwbs/radius.h"
 #include "../test.h"
+#include "vectors.h"
 
 static const char file[] =
 	"Tue Mar  1 12:34:56 2022\n"
@@ -57,14 +58,7 @@ static void test_records(void)
 
 	CHECK_INT(lwbs_radius_detail_next(&d, &b, &why), 0);
 	CHECK_INT(d.rec_line, 1);
-	CHECK_INT(b.status, LWBS_RADIUS_START);
-	CHECK_MEM(b.ipv4, 4, "\x0a\x14\x1e\x28", 4);
-	CHECK_MEM(b.nas_ipv4, 4, "\xc0\x00\x02\x01", 4);
-	CHECK_STR(b.msisdn, "491701234567");
-	CHECK_STR(b.apn, "lwm2m.example");
-	CHECK_STR(b.session_id, "C0000201000001F4");
-	CHECK_STR(b.imsi, "262011234567890");
-	CHECK_STR(b.mcc_mnc, "26201");
+	check_std_start(&b);
 	CHECK_STR(b.sgsn_mcc_mnc, "26202");
 	CHECK_STR(b.imeisv, "3520990012345601");
 	CHECK_INT(b.rat_type, 6);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../../../src/radius/digest.h"
+#include "../test.h"
+#include "lwbs/radius.h"
 
 /* STANDARDS.md §6.2: Start, secret "testing123", Identifier 0x2a. */
 static const uint8_t std_start[] = {
@@ -23,6 +25,20 @@ static const uint8_t std_response[] = {
 	0x05, 0x2a, 0x00, 0x14, 0x81, 0xad, 0xd7, 0x73, 0x7e, 0x55,
 	0x53, 0x43, 0x80, 0x8c, 0x6c, 0x12, 0xe6, 0xcc, 0xc6, 0x33,
 };
+
+/* The binding in std_start, as every source of it (the packet, a detail
+ * file record) carries it. */
+static inline void check_std_start(const struct lwbs_radius_binding *b)
+{
+	CHECK_INT(b->status, LWBS_RADIUS_START);
+	CHECK_MEM(b->ipv4, 4, "\x0a\x14\x1e\x28", 4);
+	CHECK_MEM(b->nas_ipv4, 4, "\xc0\x00\x02\x01", 4);
+	CHECK_STR(b->msisdn, "491701234567");
+	CHECK_STR(b->apn, "lwm2m.example");
+	CHECK_STR(b->session_id, "C0000201000001F4");
+	CHECK_STR(b->imsi, "262011234567890");
+	CHECK_STR(b->mcc_mnc, "26201");
+}
 
 /* Captured from radclient 3.2.1 (Debian freeradius-utils) with the
  * STANDARDS.md §6.8 input, secret "testing123". */
