@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "lwbs/hex.h"
 #include "dhcpd.h"
 
 /* RFC 5612: the private enterprise number reserved for documentation. */
@@ -247,17 +248,6 @@ static int load_carrier(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c
 	return 0;
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static int load_duid(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 {
 	const char *s = scalar(n);
@@ -269,7 +259,7 @@ static int load_duid(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 			s++;
 			continue;
 		}
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = lwbs_hex_digit(s[0]), lo = hi < 0 ? -1 : lwbs_hex_digit(s[1]);
 		if (lo < 0)
 			return fail(l, n, "duid must be hex digits (optionally colon-separated)");
 		if (len == sizeof(c->duid))

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwbs/hex.h"
 #include "lwbs/provision.h"
 #include "pv.h"
 
@@ -43,11 +44,6 @@ struct run {
 	PGresult *pruned; /* endpoints removed (or, dry, to be removed) */
 };
 
-static int hexnib(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* "\\x<64 hex>" (bytea text output) or 64 hex digits into out. */
 static bool parse_hash(const char *s, size_t n, uint8_t *out)
 {
@@ -58,7 +54,7 @@ static bool parse_hash(const char *s, size_t n, uint8_t *out)
 	if (n != 2 * LWBS_PROVISION_HASH_LEN)
 		return false;
 	for (size_t i = 0; i < LWBS_PROVISION_HASH_LEN; i++) {
-		int h = hexnib(s[2 * i]), l = hexnib(s[2 * i + 1]);
+		int h = lwbs_hex_digit(s[2 * i]), l = lwbs_hex_digit(s[2 * i + 1]);
 		if (h < 0 || l < 0)
 			return false;
 		out[i] = (uint8_t)(h << 4 | l);

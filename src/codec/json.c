@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwbs/hex.h"
 #include "lwbs/codec.h"
 #include "lwbs/err.h"
 
@@ -29,16 +30,10 @@ static int hex4(const uint8_t *s, uint32_t *out)
 {
 	uint32_t v = 0;
 	for (int i = 0; i < 4; i++) {
-		uint8_t c = s[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (uint32_t)(c - 'A' + 10);
-		else
+		int d = lwbs_hex_digit(s[i]);
+		if (d < 0)
 			return LWBS_ESYNTAX;
+		v = v << 4 | (uint32_t)d;
 	}
 	*out = v;
 	return 0;

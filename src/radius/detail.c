@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwbs/hex.h"
 #include "lwbs/err.h"
 #include "lwbs/radius.h"
 
@@ -126,17 +127,6 @@ static bool lookup_value(const struct vname *t, const char *s, const char *e, ui
 	return parse_u32(s, e, out);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The value forms: "quoted" (escapes \\ \" \n \r \t \ooo), 0x<hex>, or a
  * bare token. Writes the bytes (unescaped / decoded) into out. */
 enum form { F_QUOTED, F_HEX, F_BARE };
@@ -175,7 +165,7 @@ static bool read_value(const char *s, const char *e, uint8_t *out, size_t *n, en
 		if ((e - s) % 2 || e - s > 2 + 2 * 253)
 			return false;
 		for (s += 2; s < e; s += 2) {
-			int hi = hexval(s[0]), lo = hexval(s[1]);
+			int hi = lwbs_hex_digit(s[0]), lo = lwbs_hex_digit(s[1]);
 			if (hi < 0 || lo < 0)
 				return false;
 			out[w++] = (uint8_t)(hi * 16 + lo);

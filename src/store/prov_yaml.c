@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <yaml.h>
 
+#include "lwbs/hex.h"
 #include "lwbs/arena.h"
 #include "lwbs/codec.h"
 #include "lwbs/err.h"
@@ -234,17 +235,6 @@ static bool is_digits(const char *s, size_t n)
 	return true;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Stores bytes (copied into the arena) in *out, marked secret if asked. */
 static int put_bytes(struct ld *l, const uint8_t *b, size_t n, bool secret, struct lwbs_prov_bytes *out)
 {
@@ -268,7 +258,7 @@ static int decode_hex(struct ld *l, const yaml_node_t *n, const char *s, size_t 
 	/* separators ':' and ' ' are allowed between bytes */
 	size_t digits = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (hexval((unsigned char)s[i]) >= 0)
+		if (lwbs_hex_digit((unsigned char)s[i]) >= 0)
 			digits++;
 		else if (s[i] != ':' && s[i] != ' ')
 			return fail(l, n, "bad hex digit");
@@ -281,7 +271,7 @@ static int decode_hex(struct ld *l, const yaml_node_t *n, const char *s, size_t 
 	size_t k = 0;
 	int hi = -1;
 	for (size_t i = 0; i < len; i++) {
-		int v = hexval((unsigned char)s[i]);
+		int v = lwbs_hex_digit((unsigned char)s[i]);
 		if (v < 0) {
 			if (hi >= 0)
 				return fail(l, n, "bad hex digit");

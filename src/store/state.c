@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "lwbs/hex.h"
 #include "lwbs/store_state.h"
 
 struct ix {
@@ -301,17 +302,6 @@ static int line_kv(struct line *l, const char *key, const char *val)
 	return rc;
 }
 
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Unescapes s in place; -1 for a bad escape or an escaped NUL. */
 static int unescape(char *s)
 {
@@ -319,7 +309,7 @@ static int unescape(char *s)
 
 	for (; *s; s++) {
 		if (*s == '%') {
-			int hi = hexv(s[1]), lo = hi < 0 ? -1 : hexv(s[2]);
+			int hi = lwbs_hex_digit(s[1]), lo = hi < 0 ? -1 : lwbs_hex_digit(s[2]);
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return -1;
 			*o++ = (char)(hi << 4 | lo);
@@ -517,7 +507,7 @@ static int replay_line(struct lwbs_store_state *st, char *s, const char **why)
 			return -EBADMSG;
 		}
 		for (size_t i = 0; i < kl / 2; i++) {
-			int hi = hexv(key[2 * i]), lo = hexv(key[2 * i + 1]);
+			int hi = lwbs_hex_digit(key[2 * i]), lo = lwbs_hex_digit(key[2 * i + 1]);
 			if (hi < 0 || lo < 0) {
 				*why = "bad key hex";
 				OPENSSL_cleanse(kb, sizeof(kb));

@@ -1,4 +1,5 @@
 /* lwbs-devsim — DTLS 1.2 client (see dtls.h). */
+#include "lwbs/hex.h"
 #include "dtls.h"
 
 #include <errno.h>
@@ -252,17 +253,6 @@ const char *devsim_dtls_cipher(const struct devsim_dtls *t)
 	return t->connected ? SSL_get_cipher_name(t->ssl) : "";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int devsim_dtls_parse_key(const char *s, uint8_t *out, size_t *len)
 {
 	size_t n;
@@ -280,7 +270,7 @@ int devsim_dtls_parse_key(const char *s, uint8_t *out, size_t *len)
 	if (n == 0 || n % 2 || n / 2 > DEVSIM_PSK_MAX)
 		return -EINVAL;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = lwbs_hex_digit(s[2 * i]), lo = lwbs_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
