@@ -134,9 +134,7 @@ log:
 EOF2
 "$lwbsd" --check-config -c "$tmp/lwbsd.yaml" >/dev/null
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rcvbuf_errors() { awk '/^Udp:/ { if (h) { print $6; exit } else h = 1 }' /proc/net/snmp; }
-hz=$(getconf CLK_TCK)
+. "$(dirname "$0")/lib.sh"
 
 results=()
 for r in $(seq 1 "$runs"); do
@@ -165,41 +163,9 @@ for r in $(seq 1 "$runs"); do
 	wait "$pid" || true
 	pid=
 	audit_lines=$(audit_count)
-	line=$(python3 - "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" "$store" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-c0, c1, hz, rss, e0, e1, audit, conc = sys.argv[2:10]
-cpu = (int(c1) - int(c0)) / int(hz)
-s = d["sessions"]
-out = {
-    "store": sys.argv[10],
-    "concurrency": int(conc),
-    "sessions_per_s": d["sessions_per_s"],
-    "sessions": s,
-    "failed": d["failed"],
-    "p50_ms": d["p50_ms"],
-    "p99_ms": d["p99_ms"],
-    "lwbsd_cpu_us_per_session": round(cpu * 1e6 / s, 1) if s else None,
-    "lwbsd_peak_rss_mb": round(int(rss) / 1024, 1),
-    "devsim_cpu_us_per_session": d.get("cpu_us_per_session"),
-    "retransmissions": d.get("retransmissions"),
-    "rcvbuf_errors": int(e1) - int(e0),
-    "audit_records": int(audit),
-}
-print(json.dumps(out))
-PY
-)
+	line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" store "$store")
 	echo "$line"
 	results+=("$line")
 done
 
-printf '%s\n' "${results[@]}" | python3 -c '
-import json, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
-def mmm(k):
-    v = sorted(r[k] for r in rows if r[k] is not None)
-    return "%s / %s / %s" % (v[0], v[len(v) // 2], v[-1]) if v else "-"
-for k in ("sessions_per_s", "failed", "p50_ms", "p99_ms", "lwbsd_cpu_us_per_session",
-          "lwbsd_peak_rss_mb", "devsim_cpu_us_per_session", "rcvbuf_errors"):
-    print("%-28s min / median / max: %s" % (k, mmm(k)))
-'
+printf '%s\n' "${results[@]}" | python3 "$benchlib" summary store

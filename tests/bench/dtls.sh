@@ -111,9 +111,7 @@ EOF2
 
 cipher_args=()
 [ -n "$ciphers" ] && cipher_args=(--ciphers "$ciphers")
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rcvbuf_errors() { awk '/^Udp:/ { if (h) { print $6; exit } else h = 1 }' /proc/net/snmp; }
-hz=$(getconf CLK_TCK)
+. "$(dirname "$0")/lib.sh"
 
 all=()
 for kind in $kinds; do
@@ -146,45 +144,10 @@ for kind in $kinds; do
 		wait "$pid" || true
 		pid=
 		audit_lines=$(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)
-		line=$(python3 - "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" "$kind" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-c0, c1, hz, rss, e0, e1, audit, conc = sys.argv[2:10]
-cpu = (int(c1) - int(c0)) / int(hz)
-s = d["sessions"]
-out = {
-    "kind": sys.argv[10],
-    "concurrency": int(conc),
-    "sessions_per_s": d["sessions_per_s"],
-    "sessions": s,
-    "failed": d["failed"],
-    "timeouts": d["timeouts"],
-    "p50_ms": d["p50_ms"],
-    "p99_ms": d["p99_ms"],
-    "lwbsd_cpu_us_per_session": round(cpu * 1e6 / s, 1) if s else None,
-    "lwbsd_peak_rss_mb": round(int(rss) / 1024, 1),
-    "devsim_cpu_us_per_session": d.get("cpu_us_per_session"),
-    "rcvbuf_errors": int(e1) - int(e0),
-    "audit_records": int(audit),
-}
-print(json.dumps(out))
-PY
-)
+		line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" kind "$kind")
 		echo "$line"
 		all+=("$line")
 	done
 done
 
-printf '%s\n' "${all[@]}" | python3 -c '
-import json, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
-for kind in dict.fromkeys(r["kind"] for r in rows):
-    rk = [r for r in rows if r["kind"] == kind]
-    print("%s (%d runs, concurrency %d):" % (kind, len(rk), rk[0]["concurrency"]))
-    def mmm(k):
-        v = sorted(r[k] for r in rk if r[k] is not None)
-        return "%s / %s / %s" % (v[0], v[len(v) // 2], v[-1]) if v else "-"
-    for k in ("sessions_per_s", "failed", "p50_ms", "p99_ms", "lwbsd_cpu_us_per_session",
-              "lwbsd_peak_rss_mb", "devsim_cpu_us_per_session", "rcvbuf_errors"):
-        print("  %-28s min / median / max: %s" % (k, mmm(k)))
-'
+printf '%s\n' "${all[@]}" | python3 "$benchlib" summary kind

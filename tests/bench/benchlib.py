@@ -1,0 +1,56 @@
+"""Shared by tests/bench/bootstrap.sh and dtls.sh.
+
+  benchlib.py row DEVSIM_JSON C0 C1 HZ RSS_KB E0 E1 AUDIT CONC LABEL_KEY LABEL
+      one JSON line for a run: devsim's load figures plus lwbsd's CPU per
+      session (utime+stime ticks C0..C1 over the window), peak RSS,
+      RcvbufErrors during the run (E0..E1) and the audit records written.
+  benchlib.py summary LABEL_KEY < rows
+      min / median / max of each figure, per label.
+"""
+import json
+import sys
+
+FIGURES = ("sessions_per_s", "failed", "p50_ms", "p99_ms", "lwbsd_cpu_us_per_session",
+           "lwbsd_peak_rss_mb", "devsim_cpu_us_per_session", "rcvbuf_errors")
+
+
+def row(argv):
+    path, c0, c1, hz, rss, e0, e1, audit, conc, key, label = argv
+    d = json.load(open(path))
+    cpu = (int(c1) - int(c0)) / int(hz)
+    s = d["sessions"]
+    out = {
+        key: label,
+        "concurrency": int(conc),
+        "sessions_per_s": d["sessions_per_s"],
+        "sessions": s,
+        "failed": d["failed"],
+        "timeouts": d.get("timeouts"),
+        "p50_ms": d["p50_ms"],
+        "p99_ms": d["p99_ms"],
+        "lwbsd_cpu_us_per_session": round(cpu * 1e6 / s, 1) if s else None,
+        "lwbsd_peak_rss_mb": round(int(rss) / 1024, 1),
+        "devsim_cpu_us_per_session": d.get("cpu_us_per_session"),
+        "retransmissions": d.get("retransmissions"),
+        "rcvbuf_errors": int(e1) - int(e0),
+        "audit_records": int(audit),
+    }
+    print(json.dumps(out))
+
+
+def summary(key):
+    rows = [json.loads(line) for line in sys.stdin if line.strip()]
+    for label in dict.fromkeys(r[key] for r in rows):
+        rk = [r for r in rows if r[key] == label]
+        print("%s (%d runs, concurrency %d):" % (label, len(rk), rk[0]["concurrency"]))
+        for k in FIGURES:
+            v = sorted(r[k] for r in rk if r[k] is not None)
+            mmm = "%s / %s / %s" % (v[0], v[len(v) // 2], v[-1]) if v else "-"
+            print("  %-28s min / median / max: %s" % (k, mmm))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["row"]:
+        row(sys.argv[2:])
+    else:
+        summary(sys.argv[2])
