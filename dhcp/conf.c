@@ -84,6 +84,40 @@ static int get_uint(struct ld *l, const yaml_node_t *n, unsigned long min, unsig
 	return 0;
 }
 
+static int get_u32(struct ld *l, const yaml_node_t *n, unsigned long min, unsigned long max,
+		   uint32_t *out)
+{
+	unsigned long u;
+	int rc = get_uint(l, n, min, max, &u);
+	if (!rc)
+		*out = (uint32_t)u;
+	return rc;
+}
+
+static int get_u16(struct ld *l, const yaml_node_t *n, uint16_t *out)
+{
+	uint32_t u;
+	int rc = get_u32(l, n, 1, 65535, &u);
+	if (!rc)
+		*out = (uint16_t)u;
+	return rc;
+}
+
+/* A URI of 1..LWBS_DHCP_URI_MAX_OPTION bytes, copied with its NUL into dst. */
+static int get_uri(struct ld *l, const yaml_node_t *n, char *dst, size_t *len)
+{
+	const char *s = NULL;
+	int rc = get_str(l, n, &s);
+	if (rc)
+		return rc;
+	size_t slen = strlen(s);
+	if (slen == 0 || slen > LWBS_DHCP_URI_MAX_OPTION)
+		return fail(l, n, "uri must be 1..%d bytes", LWBS_DHCP_URI_MAX_OPTION);
+	memcpy(dst, s, slen + 1);
+	*len = slen;
+	return 0;
+}
+
 static int get_bool(struct ld *l, const yaml_node_t *n, bool *out)
 {
 	const char *s = scalar(n);
@@ -174,13 +208,11 @@ static int load_listen(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 			rc = each(l, v, c, DHCPD_MAX_ADDRS, &c->n_v6, v6_item);
 		else if (!strcmp(key, "interfaces"))
 			rc = each(l, v, c, DHCPD_MAX_IFS, &c->n_ifs, if_item);
-		else if (!strcmp(key, "v4_port")) {
-			if (!(rc = get_uint(l, v, 1, 65535, &u)))
-				c->v4_port = (uint16_t)u;
-		} else if (!strcmp(key, "v6_port")) {
-			if (!(rc = get_uint(l, v, 1, 65535, &u)))
-				c->v6_port = (uint16_t)u;
-		} else if (!strcmp(key, "v6_accept_unicast")) {
+		else if (!strcmp(key, "v4_port"))
+			rc = get_u16(l, v, &c->v4_port);
+		else if (!strcmp(key, "v6_port"))
+			rc = get_u16(l, v, &c->v6_port);
+		else if (!strcmp(key, "v6_accept_unicast")) {
 			rc = get_bool(l, v, &c->v6_accept_unicast);
 		} else if (!strcmp(key, "receive_buffer")) {
 			if (!(rc = get_uint(l, v, 0, 1 << 30, &u)))
@@ -211,8 +243,7 @@ static int load_carrier(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c
 			rc = get_str(l, v, &type);
 			type_node = v;
 		} else if (!strcmp(key, "enterprise")) {
-			if (!(rc = get_uint(l, v, 1, UINT32_MAX, &u)))
-				c->carrier.enterprise = (uint32_t)u;
+			rc = get_u32(l, v, 1, UINT32_MAX, &c->carrier.enterprise);
 		} else if (!strcmp(key, "suboption")) {
 			if (!(rc = get_uint(l, v, 1, 254, &u)))
 				c->carrier.suboption = (uint8_t)u;
@@ -276,21 +307,17 @@ static int load_duid(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 static int load_rate(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 {
 	const yaml_node_t *k, *v;
-	unsigned long u;
 	int rc = want_map(l, n);
 	if (rc)
 		return rc;
 	FOR_PAIRS(l, n, k, v) {
 		const char *key = scalar(k);
-		if (key && !strcmp(key, "per_second")) {
-			if (!(rc = get_uint(l, v, 0, 1000000, &u)))
-				c->rate = (uint32_t)u;
-		} else if (key && !strcmp(key, "burst")) {
-			if (!(rc = get_uint(l, v, 1, 1000000, &u)))
-				c->burst = (uint32_t)u;
-		} else {
+		if (key && !strcmp(key, "per_second"))
+			rc = get_u32(l, v, 0, 1000000, &c->rate);
+		else if (key && !strcmp(key, "burst"))
+			rc = get_u32(l, v, 1, 1000000, &c->burst);
+		else
 			return fail(l, k, "unknown key in rate_limit");
-		}
 		if (rc)
 			return rc;
 	}
@@ -305,8 +332,8 @@ static int load_by_plmn(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c
 		return rc;
 	c->subs.n_plmn = 0;
 	FOR_PAIRS(l, n, k, v) {
-		const char *key = scalar(k), *uri = NULL;
-		size_t klen = key ? strlen(key) : 0, len;
+		const char *key = scalar(k);
+		size_t klen = key ? strlen(key) : 0;
 		if (klen < 5 || klen > 6 || strspn(key, "0123456789") != klen)
 			return fail(l, k, "by_plmn keys are MCC-MNC, 5 or 6 digits");
 		for (unsigned i = 0; i < c->subs.n_plmn; i++)
@@ -314,15 +341,11 @@ static int load_by_plmn(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c
 				return fail(l, k, "PLMN %s listed twice", key);
 		if (c->subs.n_plmn == DHCPD_MAX_PLMNS)
 			return fail(l, k, "at most %d PLMNs", DHCPD_MAX_PLMNS);
-		if ((rc = get_str(l, v, &uri)))
+		struct dhcpd_plmn_uri *e = &c->subs.by_plmn[c->subs.n_plmn];
+		if ((rc = get_uri(l, v, e->uri, &e->uri_len)))
 			return rc;
-		len = strlen(uri);
-		if (len == 0 || len > LWBS_DHCP_URI_MAX_OPTION)
-			return fail(l, v, "uri must be 1..%d bytes", LWBS_DHCP_URI_MAX_OPTION);
-		struct dhcpd_plmn_uri *e = &c->subs.by_plmn[c->subs.n_plmn++];
 		memcpy(e->plmn, key, klen + 1);
-		memcpy(e->uri, uri, len + 1);
-		e->uri_len = len;
+		c->subs.n_plmn++;
 	}
 	return 0;
 }
@@ -330,7 +353,6 @@ static int load_by_plmn(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c
 static int load_subs(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 {
 	const yaml_node_t *k, *v;
-	unsigned long u;
 	int rc = want_map(l, n);
 	if (rc)
 		return rc;
@@ -344,8 +366,7 @@ static int load_subs(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 					    sizeof(c->subs.journal) - 1);
 			strcpy(c->subs.journal, s);
 		} else if (key && !strcmp(key, "refresh")) {
-			if (!(rc = get_uint(l, v, 1, 3600, &u)))
-				c->subs.refresh = (uint32_t)u;
+			rc = get_u32(l, v, 1, 3600, &c->subs.refresh);
 		} else if (key && !strcmp(key, "by_plmn")) {
 			rc = load_by_plmn(l, v, c);
 		} else {
@@ -370,16 +391,8 @@ static int load_root(struct ld *l, const yaml_node_t *n, struct dhcpd_conf *c)
 		if (!strcmp(key, "listen")) {
 			rc = load_listen(l, v, c);
 		} else if (!strcmp(key, "uri")) {
-			const char *s = NULL;
-			if (!(rc = get_str(l, v, &s))) {
-				size_t len = strlen(s);
-				if (len == 0 || len > LWBS_DHCP_URI_MAX_OPTION)
-					return fail(l, v, "uri must be 1..%d bytes",
-						    LWBS_DHCP_URI_MAX_OPTION);
-				memcpy(c->uri, s, len + 1);
-				c->uri_len = len;
+			if (!(rc = get_uri(l, v, c->uri, &c->uri_len)))
 				uri_node = v;
-			}
 		} else if (!strcmp(key, "carrier")) {
 			rc = load_carrier(l, v, c);
 		} else if (!strcmp(key, "always_send")) {

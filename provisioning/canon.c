@@ -265,21 +265,13 @@ static void jbytes(struct w *w, const struct lwbs_prov_bytes *b)
 
 /* ---------- resources ---------- */
 
+/* The model's name of a type that carries a value; NULL for "none" and
+ * for anything outside the enum. */
 static const char *type_name(enum lwbs_type t)
 {
-	switch (t) {
-	case LWBS_TYPE_STRING: return "string";
-	case LWBS_TYPE_INTEGER: return "integer";
-	case LWBS_TYPE_UNSIGNED: return "unsigned";
-	case LWBS_TYPE_FLOAT: return "float";
-	case LWBS_TYPE_BOOLEAN: return "boolean";
-	case LWBS_TYPE_OPAQUE: return "opaque";
-	case LWBS_TYPE_TIME: return "time";
-	case LWBS_TYPE_OBJLNK: return "objlnk";
-	case LWBS_TYPE_CORELNK: return "corelnk";
-	case LWBS_TYPE_NONE: break;
-	}
-	return NULL;
+	if (t == LWBS_TYPE_NONE || (unsigned)t > LWBS_TYPE_CORELNK)
+		return NULL;
+	return lwbs_type_name(t);
 }
 
 static void jvalue(struct w *w, const struct lwbs_prov_res *r)

@@ -75,12 +75,28 @@ static void copy_out(const struct lwbs_coapmsg *m, struct lwbs_coapmsg *out)
 	out->payload_len = m->payload_len;
 }
 
+/* The token (m->tkl bytes) and the rest of the message, then *out: the end
+ * that both framings share. */
+static int parse_rest(struct lwbs_rd *r, struct lwbs_coapmsg *m, struct lwbs_coapmsg *out)
+{
+	const uint8_t *tok = lwbs_rd_take(r, m->tkl);
+	int rc;
+
+	if (!tok)
+		return lwbs_rd_err(r);
+	memset(m->token, 0, sizeof(m->token));
+	memcpy(m->token, tok, m->tkl);
+	if ((rc = parse_body(r, m)))
+		return rc;
+	copy_out(m, out);
+	return 0;
+}
+
 int lwbs_coapmsg_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
 {
 	struct lwbs_coapmsg m;
 	struct lwbs_rd r;
 	uint8_t b0;
-	int rc;
 
 	lwbs_rd_init(&r, p, n);
 	b0 = lwbs_rd_u8(&r);
@@ -96,15 +112,7 @@ int lwbs_coapmsg_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
 		return -EBADMSG;
 	if (m.code == 0 && (m.tkl || n != 4))
 		return -EBADMSG;
-	const uint8_t *tok = lwbs_rd_take(&r, m.tkl);
-	if (!tok)
-		return lwbs_rd_err(&r);
-	memset(m.token, 0, sizeof(m.token));
-	memcpy(m.token, tok, m.tkl);
-	if ((rc = parse_body(&r, &m)))
-		return rc;
-	copy_out(&m, out);
-	return 0;
+	return parse_rest(&r, &m, out);
 }
 
 /* Nibble and extension bytes for an option delta or length. */
@@ -241,7 +249,6 @@ int lwbs_coapmsg_tcp_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
 	struct lwbs_coapmsg m;
 	struct lwbs_rd r;
 	size_t len;
-	const uint8_t *tok;
 	int rc;
 
 	if ((rc = lwbs_coapmsg_tcp_frame_len(p, n, &len)))
@@ -254,17 +261,9 @@ int lwbs_coapmsg_tcp_parse(const uint8_t *p, size_t n, struct lwbs_coapmsg *out)
 	m.tkl = p[0] & 15;
 	lwbs_rd_take(&r, 1 + tcp_ext_bytes(p[0] >> 4));
 	m.code = lwbs_rd_u8(&r);
-	tok = lwbs_rd_take(&r, m.tkl);
-	if (!tok)
-		return lwbs_rd_err(&r);
 	m.type = LWBS_COAPMSG_CON;
 	m.mid = 0;
-	memset(m.token, 0, sizeof(m.token));
-	memcpy(m.token, tok, m.tkl);
-	if ((rc = parse_body(&r, &m)))
-		return rc;
-	copy_out(&m, out);
-	return 0;
+	return parse_rest(&r, &m, out);
 }
 
 int lwbs_coapmsg_tcp_encode(const struct lwbs_coapmsg *m, struct lwbs_buf *out)

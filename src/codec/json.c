@@ -550,6 +550,20 @@ int lwbs_json_objlnk_parse(const char *s, size_t n, uint16_t *oid, uint16_t *iid
 	return 0;
 }
 
+int lwbs_json_objlnk_value(const struct lwbs_json *val, enum lwbs_type t, struct lwbs_value *out)
+{
+	uint16_t oid, iid;
+	int rc;
+
+	if (t != LWBS_TYPE_NONE && t != LWBS_TYPE_OBJLNK)
+		return LWBS_ETYPE;
+	rc = lwbs_json_objlnk_parse(val->v.s.ptr, val->v.s.len, &oid, &iid);
+	if (rc)
+		return rc;
+	*out = lwbs_value_objlnk(oid, iid);
+	return 0;
+}
+
 int lwbs_json_put_string(struct lwbs_buf *b, const void *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

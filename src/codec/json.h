@@ -86,6 +86,9 @@ int lwbs_json_number_value(const struct lwbs_json *num, enum lwbs_type t, struct
 /* Parses an objlnk "OID:IID" (each 0..65535, decimal digits only);
  * -EBADMSG when malformed. */
 int lwbs_json_objlnk_parse(const char *s, size_t n, uint16_t *oid, uint16_t *iid);
+/* The objlnk string val as a value for a resource of type t: LWBS_ETYPE
+ * unless t is LWBS_TYPE_NONE or LWBS_TYPE_OBJLNK, -EBADMSG when malformed. */
+int lwbs_json_objlnk_value(const struct lwbs_json *val, enum lwbs_type t, struct lwbs_value *out);
 
 /* Writes s[0..n) as a JSON string with quotes and escapes (LWBS_EUTF8 if
  * s is not valid UTF-8). */

@@ -35,13 +35,7 @@ static int entry_value(const struct lwbs_json *val, enum lwbs_type t, struct lwb
 			return LWBS_ETYPE;
 		v = lwbs_value_bool(val->type == LWBS_JSON_TRUE);
 	} else if (lwbs_json_key_is(val, "ov")) {
-		uint16_t oid, iid;
-		if (t != LWBS_TYPE_NONE && t != LWBS_TYPE_OBJLNK)
-			return LWBS_ETYPE;
-		rc = lwbs_json_objlnk_parse(val->v.s.ptr, val->v.s.len, &oid, &iid);
-		if (rc)
-			return rc;
-		v = lwbs_value_objlnk(oid, iid);
+		return lwbs_json_objlnk_value(val, t, out);
 	} else if (t == LWBS_TYPE_OPAQUE) { /* sv */
 		uint8_t *bytes;
 		size_t len;

@@ -54,13 +54,7 @@ static int record_value(const struct lwbs_json *val, const char *key, enum lwbs_
 			return rc;
 		v = lwbs_value_bytes(LWBS_TYPE_OPAQUE, bytes, len);
 	} else { /* vlo */
-		uint16_t oid, iid;
-		if (t != LWBS_TYPE_NONE && t != LWBS_TYPE_OBJLNK)
-			return LWBS_ETYPE;
-		rc = lwbs_json_objlnk_parse(val->v.s.ptr, val->v.s.len, &oid, &iid);
-		if (rc)
-			return rc;
-		v = lwbs_value_objlnk(oid, iid);
+		return lwbs_json_objlnk_value(val, t, out);
 	}
 	*out = v;
 	return 0;

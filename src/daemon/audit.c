@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "lwbs/buf.h"
 #include "offload.h"
@@ -50,29 +51,13 @@ static void batch_finish(struct batch *b)
 	lwbs_buf_finish(&b->log);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int write_batch(struct lwbs_audit *a, const struct batch *b)
 {
 	const uint8_t *p = b->json.data, *end = p + b->json.len;
 	int r = 0;
 
 	if (a->policy != LWBS_CONF_FSYNC_ALWAYS) {
-		r = write_all(a->fd, p, b->json.len);
+		r = lwbs_fd_write_all(a->fd, p, b->json.len);
 		if (!r && a->policy == LWBS_CONF_FSYNC_BATCH && fdatasync(a->fd) < 0)
 			r = -errno;
 		return r;
@@ -81,7 +66,7 @@ static int write_batch(struct lwbs_audit *a, const struct batch *b)
 		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
-		r = write_all(a->fd, p, n);
+		r = lwbs_fd_write_all(a->fd, p, n);
 		if (!r && fdatasync(a->fd) < 0)
 			r = -errno;
 		p += n;

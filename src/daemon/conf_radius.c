@@ -83,6 +83,23 @@ static char *path_of(struct rctx *x, const char *s)
 	return asprintf(&p, "%s/%s", x->dir, s) < 0 ? NULL : p;
 }
 
+/* A non-empty path (relative ones against the file's directory) into *dst,
+ * replacing what was there. */
+static int path_in(struct rctx *x, const yaml_node_t *vn, char **dst)
+{
+	const char *s;
+	int r;
+
+	if ((r = str(x, vn, &s)))
+		return r;
+	if (!*s)
+		return fail(x, vn, "empty path");
+	free(*dst);
+	if (!(*dst = path_of(x, s)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int parse_listen(struct rctx *x, yaml_node_t *map, struct lwbs_radius_listen *l)
 {
 	const char *k, *addr = NULL;
@@ -243,7 +260,7 @@ int lwbs_conf_radius_parse(yaml_document_t *doc, yaml_node_t *map, const char *f
 	struct rctx x = {.doc = doc, .file = file, .dir = dir, .c = out, .err = err, .cap = err_cap};
 	yaml_node_t *kn, *vn, *nas = NULL, *dsn = NULL;
 	unsigned long long v;
-	const char *k, *s;
+	const char *k;
 	int r;
 
 	lwbs_radius_conf_clear(out);
@@ -281,21 +298,11 @@ int lwbs_conf_radius_parse(yaml_document_t *doc, yaml_node_t *map, const char *f
 					return r;
 			}
 		} else if (!strcmp(k, "journal")) {
-			if ((r = str(&x, vn, &s)))
+			if ((r = path_in(&x, vn, &out->journal)))
 				return r;
-			if (!*s)
-				return fail(&x, vn, "empty path");
-			free(out->journal);
-			if (!(out->journal = path_of(&x, s)))
-				return -ENOMEM;
 		} else if (!strcmp(k, "dsn_file")) {
-			if ((r = str(&x, vn, &s)))
+			if ((r = path_in(&x, vn, &out->dsn_file)))
 				return r;
-			if (!*s)
-				return fail(&x, vn, "empty path");
-			free(out->dsn_file);
-			if (!(out->dsn_file = path_of(&x, s)))
-				return -ENOMEM;
 			dsn = vn;
 		} else if (!strcmp(k, "log_interval")) {
 			if ((r = uint_in(&x, vn, 1, 86400, &v)))

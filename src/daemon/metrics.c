@@ -32,14 +32,21 @@ struct lwbs_metrics_server {
 	struct conn conns[MAX_CONNS];
 };
 
+/* One unlabelled metric of the given type ("counter" or "gauge"). */
+static void metric(struct lwbs_buf *b, const char *type, const char *name, const char *help,
+		   unsigned long long v)
+{
+	lwbs_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
+}
+
 static void counter(struct lwbs_buf *b, const char *name, const char *help, unsigned long long v)
 {
-	lwbs_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+	metric(b, "counter", name, help, v);
 }
 
 static void gauge(struct lwbs_buf *b, const char *name, const char *help, unsigned long long v)
 {
-	lwbs_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
+	metric(b, "gauge", name, help, v);
 }
 
 void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)

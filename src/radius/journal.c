@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../daemon/fdio.h"
 #include "lwbs/err.h"
 
 #define MAGIC "LWBSRJ1\n"
@@ -189,22 +190,6 @@ void lwbs_radius_journal_snapshot(const struct lwbs_radius_table *t, struct lwbs
 	lwbs_radius_table_foreach(t, snapshot_one, out);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Reads the whole file; *data is malloc'ed (NULL for an empty file). */
 static int read_file(int fd, uint8_t **data, size_t *len)
 {
@@ -282,7 +267,7 @@ static int replay(struct lwbs_radius_journal *j, struct lwbs_radius_table *t,
 		return r;
 	}
 	if (len == 0) {
-		r = write_all(j->fd, (const uint8_t *)MAGIC, MAGIC_LEN);
+		r = lwbs_fd_write_all(j->fd, (const uint8_t *)MAGIC, MAGIC_LEN);
 		if (!r && fdatasync(j->fd) < 0)
 			r = -errno;
 		if (r)
@@ -383,7 +368,7 @@ void lwbs_radius_journal_close(struct lwbs_radius_journal *j)
 
 int lwbs_radius_journal_append(struct lwbs_radius_journal *j, const void *data, size_t n)
 {
-	int r = write_all(j->fd, data, n);
+	int r = lwbs_fd_write_all(j->fd, data, n);
 
 	if (!r && fdatasync(j->fd) < 0)
 		r = -errno;
@@ -432,9 +417,9 @@ int lwbs_radius_journal_replace(struct lwbs_radius_journal *j, const void *data,
 	/* the new inode carries the lock from the rename on */
 	r = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
 	if (!r)
-		r = write_all(fd, (const uint8_t *)MAGIC, MAGIC_LEN);
+		r = lwbs_fd_write_all(fd, (const uint8_t *)MAGIC, MAGIC_LEN);
 	if (!r)
-		r = write_all(fd, data, n);
+		r = lwbs_fd_write_all(fd, data, n);
 	if (!r && fdatasync(fd) < 0)
 		r = -errno;
 	if (!r && rename(tmp, j->path) < 0)

@@ -38,52 +38,14 @@ embedded | postgresql) ;;
 *) echo "$0: -s embedded or postgresql" >&2; exit 2 ;;
 esac
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-$root/build-release}
-if [ ! -d "$build/meson-private" ]; then
-	meson setup "$build" "$root" --buildtype=release >/dev/null
-fi
-ninja -C "$build" >/dev/null
-lwbsd=$build/src/daemon/lwbsd
-devsim=$build/tests/devsim/lwbs-devsim
-
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+. "$(dirname "$0")/lib.sh"
+bench_build
+bench_on_exit() {
 	if [ "$store" = postgresql ]; then pg_stop; fi
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+bench_tmp
 
-# The listener asks for 4 MiB; let the kernel grant it.
-if [ "$(id -u)" -eq 0 ]; then
-	sysctl -qw net.core.rmem_max=8388608 net.core.wmem_max=8388608 || true
-fi
-
-python3 - "$tmp/devices.yaml" "$devices" <<'PY'
-import sys
-path, n = sys.argv[1], int(sys.argv[2])
-with open(path, "w") as f:
-    f.write("""profiles:
-  - name: bench
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
-        lifetime: 86400
-    acl:
-      - object: 3
-        instance: 0
-        owner: 101
-        entries: {101: RWE}
-    delete: ["/"]
-devices:
-""")
-    for i in range(n):
-        f.write(f"  - {{endpoint: dev-{i}, profile: bench}}\n")
-PY
+bench_devices "$tmp/devices.yaml" "$devices"
 
 if [ "$store" = postgresql ]; then
 	. "$root/tests/lib/pg.sh"
@@ -118,7 +80,7 @@ audit:
 	audit_count() { wc -l <"$tmp/audit.jsonl"; }
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(bench_port)
 cat >"$tmp/lwbsd.yaml" <<EOF2
 listeners:
   - address: 127.0.0.1
@@ -134,8 +96,6 @@ log:
 EOF2
 "$lwbsd" --check-config -c "$tmp/lwbsd.yaml" >/dev/null
 
-. "$(dirname "$0")/lib.sh"
-
 results=()
 for r in $(seq 1 "$runs"); do
 	rm -f "$tmp/audit.jsonl" "$tmp/lwbsd.log"
@@ -149,19 +109,8 @@ for r in $(seq 1 "$runs"); do
 		fi
 		sleep 0.2
 	done
-	e0=$(rcvbuf_errors)
-	"$devsim" --server "coap://127.0.0.1:$port" --load "$conc" --duration "$dur" --warmup "$warmup" \
-		--endpoints "$devices" --ep-prefix dev- >"$tmp/devsim.json" 2>"$tmp/devsim.err" &
-	dpid=$!
-	sleep "$warmup"
-	c0=$(cpu_ticks "$pid")
-	wait "$dpid" || true
-	c1=$(cpu_ticks "$pid")
-	e1=$(rcvbuf_errors)
-	rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-	kill -TERM "$pid"
-	wait "$pid" || true
-	pid=
+	bench_measure --server "coap://127.0.0.1:$port" --load "$conc" --duration "$dur" --warmup "$warmup" \
+		--endpoints "$devices" --ep-prefix dev-
 	audit_lines=$(audit_count)
 	line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" store "$store")
 	echo "$line"

@@ -39,55 +39,15 @@ both) kinds="full handshake" ;;
 *) echo "$0: -k full, handshake or both" >&2; exit 2 ;;
 esac
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-$root/build-release}
-if [ ! -d "$build/meson-private" ]; then
-	meson setup "$build" "$root" --buildtype=release >/dev/null
-fi
-ninja -C "$build" >/dev/null
-lwbsd=$build/src/daemon/lwbsd
-devsim=$build/tests/devsim/lwbs-devsim
-
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# The listener asks for 4 MiB; let the kernel grant it.
-if [ "$(id -u)" -eq 0 ]; then
-	sysctl -qw net.core.rmem_max=8388608 net.core.wmem_max=8388608 || true
-fi
+. "$(dirname "$0")/lib.sh"
+bench_build
+bench_tmp
 
 key=$(python3 -c 'import os; print(os.urandom(16).hex())')
-python3 - "$tmp/devices.yaml" "$devices" "$key" <<'PY'
-import sys
-path, n, key = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-with open(path, "w") as f:
-    f.write("""profiles:
-  - name: bench
-    servers:
-      - uri: coap://dm.example.net:5683
-        ssid: 101
-        security: nosec
-        lifetime: 86400
-    acl:
-      - object: 3
-        instance: 0
-        owner: 101
-        entries: {101: RWE}
-    delete: ["/"]
-devices:
-""")
-    for i in range(n):
-        f.write(f"  - {{endpoint: dev-{i}, profile: bench, psk_identity: psk-{i}, psk_key: hex:{key}}}\n")
-PY
+bench_devices "$tmp/devices.yaml" "$devices" "$key"
 chmod 600 "$tmp/devices.yaml"
 
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(bench_port)
 cat >"$tmp/lwbsd.yaml" <<EOF2
 listeners:
   - address: 127.0.0.1
@@ -111,7 +71,6 @@ EOF2
 
 cipher_args=()
 [ -n "$ciphers" ] && cipher_args=(--ciphers "$ciphers")
-. "$(dirname "$0")/lib.sh"
 
 all=()
 for kind in $kinds; do
@@ -129,20 +88,9 @@ for kind in $kinds; do
 			fi
 			sleep 0.2
 		done
-		e0=$(rcvbuf_errors)
-		"$devsim" --server "coaps://127.0.0.1:$port" --load "$conc" --duration "$dur" --warmup "$warmup" \
-			--endpoints "$devices" --ep-prefix dev- --psk-identity-prefix psk- --psk-key "hex:$key" \
-			"${mode_args[@]}" "${cipher_args[@]}" >"$tmp/devsim.json" 2>"$tmp/devsim.err" &
-		dpid=$!
-		sleep "$warmup"
-		c0=$(cpu_ticks "$pid")
-		wait "$dpid" || true
-		c1=$(cpu_ticks "$pid")
-		e1=$(rcvbuf_errors)
-		rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-		kill -TERM "$pid"
-		wait "$pid" || true
-		pid=
+		bench_measure --server "coaps://127.0.0.1:$port" --load "$conc" --duration "$dur" \
+			--warmup "$warmup" --endpoints "$devices" --ep-prefix dev- --psk-identity-prefix psk- \
+			--psk-key "hex:$key" "${mode_args[@]}" "${cipher_args[@]}"
 		audit_lines=$(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)
 		line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" kind "$kind")
 		echo "$line"

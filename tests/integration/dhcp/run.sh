@@ -43,6 +43,35 @@ if ! ip netns add "$NS_S" 2>"$T/err" || ! ip netns add "$NS_C" 2>>"$T/err"; then
 fi
 command -v python3 >/dev/null || skip_or_fail "python3 missing"
 
+# start_dhcpd CONF: lwbs-dhcpd checks CONF, then serves it in the server
+# namespace (PID).
+start_dhcpd() {
+	"$DHCPD" -c "$1" --check-config
+	ip netns exec "$NS_S" "$DHCPD" -c "$1" 2>"$T/dhcpd.log" &
+	PID=$!
+	for _ in $(seq 50); do
+		grep -qs serving "$T/dhcpd.log" && break
+		kill -0 "$PID" || { cat "$T/dhcpd.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
+# stop_dhcpd PATTERN MESSAGE: the counters lwbs-dhcpd logs on SIGUSR1 must
+# match the glob PATTERN (else MESSAGE, and fail); then it is stopped.
+stop_dhcpd() {
+	kill -USR1 "$PID"
+	sleep 0.3
+	line=$(grep counters "$T/dhcpd.log" | tail -1)
+	echo "$line"
+	case "$line" in
+	$1) ;;
+	*) echo "$2" >&2; exit 1 ;;
+	esac
+	kill "$PID"
+	wait "$PID"
+	PID=""
+}
+
 set -e
 S() { ip netns exec "$NS_S" "$@"; }
 C() { ip netns exec "$NS_C" "$@"; }
@@ -74,14 +103,7 @@ listen:
 uri: $URI
 carrier: {type: vivso, enterprise: 32473, suboption: 1}
 CONF
-"$DHCPD" -c "$T/dhcpd.yaml" --check-config
-ip netns exec "$NS_S" "$DHCPD" -c "$T/dhcpd.yaml" 2>"$T/dhcpd.log" &
-PID=$!
-for _ in $(seq 50); do
-	grep -qs serving "$T/dhcpd.log" && break
-	kill -0 "$PID" || { cat "$T/dhcpd.log"; exit 1; }
-	sleep 0.1
-done
+start_dhcpd "$T/dhcpd.yaml"
 
 C python3 "$HERE/client.py" 10.231.0.1 10.231.0.2 "$IF_C" fd00:231::1 fd00:231::2 \
 	"$URI" 32473 1 || { cat "$T/dhcpd.log"; exit 1; }
@@ -114,19 +136,10 @@ else
 	echo "note: dhclient not installed; the real-client check did not run"
 fi
 
-kill -USR1 "$PID"
-sleep 0.3
-line=$(grep counters "$T/dhcpd.log" | tail -1)
-echo "$line"
 # dropped as malformed: the truncated INFORM and the Information-request
 # carrying IA_NA (an RFC 8415 §16.12 violation, counted with malformed)
-case "$line" in
-*" dropped_malformed=2 dropped_ratelimit=0 dropped_not_for_us=0 subscriber_hits=0 subscriber_misses=0") ;;
-*) echo "unexpected counters (want dropped_malformed=2, others 0)" >&2; exit 1 ;;
-esac
-kill "$PID"
-wait "$PID"
-PID=""
+stop_dhcpd "* dropped_malformed=2 dropped_ratelimit=0 dropped_not_for_us=0 subscriber_hits=0 subscriber_misses=0" \
+	"unexpected counters (want dropped_malformed=2, others 0)"
 
 # Per-subscriber URIs: 10.231.0.2 is bound to an IMSI of PLMN 26201 in a
 # journal imported from a FreeRADIUS detail file; 10.231.0.3 is not (yet).
@@ -152,14 +165,7 @@ subscribers:
     "26201": $URI_A
     "310410": $URI_B
 CONF
-"$DHCPD" -c "$T/dhcpd-subs.yaml" --check-config
-ip netns exec "$NS_S" "$DHCPD" -c "$T/dhcpd-subs.yaml" 2>"$T/dhcpd.log" &
-PID=$!
-for _ in $(seq 50); do
-	grep -qs serving "$T/dhcpd.log" && break
-	kill -0 "$PID" || { cat "$T/dhcpd.log"; exit 1; }
-	sleep 0.1
-done
+start_dhcpd "$T/dhcpd-subs.yaml"
 grep -q "subscribers: 1 bindings" "$T/dhcpd.log" || { cat "$T/dhcpd.log"; exit 1; }
 C python3 "$HERE/client.py" inform 10.231.0.1 10.231.0.2 "$URI_A" 32473 1 || { cat "$T/dhcpd.log"; exit 1; }
 C python3 "$HERE/client.py" inform 10.231.0.1 10.231.0.3 "$URI" 32473 1 || { cat "$T/dhcpd.log"; exit 1; }
@@ -176,15 +182,5 @@ for _ in $(seq 30); do
 done
 [ $ok = 1 ] || { echo "appended binding not picked up" >&2; cat "$T/dhcpd.log"; exit 1; }
 echo "ok appended binding of 10.231.0.3 picked up: $URI_B"
-kill -USR1 "$PID"
-sleep 0.3
-line=$(grep counters "$T/dhcpd.log" | tail -1)
-echo "$line"
-case "$line" in
-*" subscriber_hits="[2-9]*" subscriber_misses="[1-9]*) ;;
-*) echo "unexpected subscriber counters" >&2; exit 1 ;;
-esac
-kill "$PID"
-wait "$PID"
-PID=""
+stop_dhcpd "* subscriber_hits=[2-9]* subscriber_misses=[1-9]*" "unexpected subscriber counters"
 echo "dhcp integration: all checks passed"

@@ -5,11 +5,8 @@
 set -eu
 L=$(realpath "$1")
 SRC=$2
-. "$SRC/tests/lib/pg.sh"
-W=$(mktemp -d /tmp/lwbs-pgtest.XXXXXX)
-pg_start >/dev/null
-trap 'pg_stop; rm -rf "$W"' EXIT INT TERM
-echo "$PG_DSN" >"$W/dsn"
+. "$(dirname "$0")/setup.sh"
+pg_workdir lwbs-pgtest
 D="--dsn-file $W/dsn"
 fails=0
 ok() { echo "ok: $1"; }

@@ -8,11 +8,8 @@ T=$(realpath "$1")
 D=$(realpath "$2")
 L=$(realpath "$3")
 SRC=$4
-. "$SRC/tests/lib/pg.sh"
-W=$(mktemp -d /tmp/lwbs-pgradius.XXXXXX)
-pg_start >/dev/null
-trap 'pg_stop; rm -rf "$W"' EXIT INT TERM
-echo "$PG_DSN" >"$W/dsn"
+. "$(dirname "$0")/setup.sh"
+pg_workdir lwbs-pgradius
 chmod 600 "$W/dsn"
 LWBS_PG_DSN_FILE=$W/dsn
 LWBS_PSQL=$(pg_find_bin psql)

@@ -223,6 +223,25 @@ static void begin(struct drv *d, const struct lwbs_bs_plan *plan, int pct)
 	CHECK_INT(d->act[1].kind, LWBS_BS_ACT_SEND);
 }
 
+/* The session ended (a lone DONE action) with result r: its info. */
+static struct lwbs_bs_info done_with(struct drv *d, enum lwbs_bs_result r)
+{
+	struct lwbs_bs_info info;
+	CHECK_INT(d->n, 1);
+	CHECK_INT(d->act[0].kind, LWBS_BS_ACT_DONE);
+	lwbs_bs_info(d->s, &info);
+	CHECK_INT(info.result, r);
+	return info;
+}
+
+/* A session begun with plan, no pct. */
+static struct drv begun(const struct lwbs_bs_plan *plan)
+{
+	struct drv d = start();
+	begin(&d, plan, LWBS_CF_NONE);
+	return d;
+}
+
 static int dump(void *ctx, const struct lwbs_path *p, const struct lwbs_node *n)
 {
 	char b[LWBS_PATH_STRMAX];
@@ -334,8 +353,7 @@ static void test_matrix(void)
 				struct lwbs_path forbidden = LWBS_PATH_INST(0, (uint16_t)bs);
 				char disc[128];
 
-				struct drv d = start();
-				begin(&d, &plan, LWBS_CF_NONE);
+				struct drv d = begun(&plan);
 				CHECK(is_send(&d.act[1], LWBS_COAP_GET, LWBS_PATH_ROOT));
 				CHECK_INT(d.act[1].accept, LWBS_CF_LINK);
 				disc_text(disc, sizeof(disc), form, bs);
@@ -423,8 +441,7 @@ static void test_renumber_oscore(void)
 		add_server(exp, 1, 102);
 		add_oscore(exp, o0);
 
-		struct drv d = start();
-		begin(&d, &plan, LWBS_CF_NONE);
+		struct drv d = begun(&plan);
 		CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT,
 				  "</>;lwm2m=1.1,</0/0>;uri=\"coap://bs\",</0/1>;ssid=7;uri=\"coap://old\","
 				  "</1/0>;ssid=7,</21/0>,</21/1>;ssid=7,</3/0>"),
@@ -464,8 +481,7 @@ static void test_replace_bs_account(void)
 	add_security(exp, 0, 101, -1);
 	add_server(exp, 0, 101);
 
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, "</>;lwm2m=1.1,</0/5>,</3/0>"), 0);
 	run_to_finish(&d, exp, LWBS_V1_1, LWBS_CF_SENML_CBOR, NULL, false);
 	stop(&d);
@@ -479,8 +495,7 @@ static void test_no_renumber(void)
 	struct lwbs_node *objs = standard_tree(3, 0, 0);
 	struct lwbs_bs_plan plan = base_plan(objs);
 	plan.auto_security_iid = false;
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, "</>;lwm2m=1.1,</0/0>"), 0);
 	run_to_finish(&d, objs, LWBS_V1_1, LWBS_CF_SENML_CBOR, NULL, false);
 	stop(&d);
@@ -488,8 +503,7 @@ static void test_no_renumber(void)
 	/* without Discover: no version (TLV), no renumbering, deletes first */
 	plan.discover = false;
 	plan.auto_security_iid = true;
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK(is_send(&d.act[1], LWBS_COAP_DELETE, LWBS_PATH_OBJ(0)));
 	d.act[0] = d.act[1];
 	d.n = 1;
@@ -507,16 +521,14 @@ static void test_discover_fallback(void)
 	A = lwbs_arena_create(0);
 	struct lwbs_node *objs = standard_tree(0, 0, 0);
 	struct lwbs_bs_plan plan = base_plan(objs);
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_NOT_FOUND, NULL), 0);
 	CHECK(is_send(&d.act[0], LWBS_COAP_DELETE, LWBS_PATH_OBJ(0)));
 	run_to_finish(&d, objs, LWBS_V1_0, LWBS_CF_TLV, NULL, false);
 	stop(&d);
 
 	/* later failure mentions the fallback */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_METHOD_NOT_ALLOWED, NULL), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), 0);
@@ -545,22 +557,16 @@ static void test_discover_failures(void)
 	A = lwbs_arena_create(0);
 	struct lwbs_bs_plan plan = base_plan(standard_tree(0, 0, 0));
 	for (size_t i = 0; i < N(rows); i++) {
-		struct drv d = start();
-		begin(&d, &plan, LWBS_CF_NONE);
+		struct drv d = begun(&plan);
 		CHECK_INT(ev_text(&d, rows[i].code, rows[i].text), 0);
-		CHECK_INT(d.n, 1);
-		CHECK_INT(d.act[0].kind, LWBS_BS_ACT_DONE);
-		struct lwbs_bs_info info;
-		lwbs_bs_info(d.s, &info);
-		CHECK_INT(info.result, LWBS_BS_FAIL_DISCOVER);
+		struct lwbs_bs_info info = done_with(&d, LWBS_BS_FAIL_DISCOVER);
 		CHECK_STR(lwbs_bs_result_name(info.result), "discover_failed");
 		CHECK_STR(info.reason, rows[i].reason);
 		CHECK_INT(info.last_code, rows[i].code);
 		stop(&d);
 	}
 	/* wrong content format */
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_rsp(&d, LWBS_COAP_CONTENT, LWBS_CF_TEXT, "</>;lwm2m=1.1", 13), 0);
 	CHECK_INT(result_of(&d), LWBS_BS_FAIL_DISCOVER);
 	stop(&d);
@@ -577,14 +583,9 @@ static void test_plan_invalid_for_version(void)
 	add_server(objs, 0, 101);
 	add_oscore(objs, 0);
 	struct lwbs_bs_plan plan = base_plan(objs);
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, "lwm2m=\"1.0\",</0/0>"), 0);
-	CHECK_INT(d.n, 1);
-	CHECK_INT(d.act[0].kind, LWBS_BS_ACT_DONE);
-	struct lwbs_bs_info info;
-	lwbs_bs_info(d.s, &info);
-	CHECK_INT(info.result, LWBS_BS_FAIL_PLAN);
+	struct lwbs_bs_info info = done_with(&d, LWBS_BS_FAIL_PLAN);
 	CHECK(strstr(info.reason, "/0/1/17") != NULL);
 	stop(&d);
 
@@ -654,8 +655,7 @@ static void test_read_keep_existing(void)
 	set(exp, LWBS_PATH_RI(2, 0, 2, 101), lwbs_value_int(3));
 	add_apn(exp, 0);
 
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT,
 			  "</>;lwm2m=1.1,</0/0>,</0/1>;ssid=1,</1/0>;ssid=1,</2/0>,</2/1>,</3/0>"),
 		 0);
@@ -673,8 +673,7 @@ static void test_read_keep_existing(void)
 	stop(&d);
 
 	/* a read error other than 4.04/4.05 fails the session */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, "</>;lwm2m=1.1,</0/0>"), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_UNAUTHORIZED, "denied"), 0);
 	lwbs_bs_info(d.s, &info);
@@ -684,16 +683,14 @@ static void test_read_keep_existing(void)
 	stop(&d);
 
 	/* an undecodable read answer too */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, "</>;lwm2m=1.1,</0/0>"), 0);
 	CHECK_INT(ev_rsp(&d, LWBS_COAP_CONTENT, LWBS_CF_SENML_CBOR, "\xff\xff", 2), 0);
 	CHECK_INT(result_of(&d), LWBS_BS_FAIL_READ);
 	stop(&d);
 
 	/* a 1.0 client is never read */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, "lwm2m=1.0,</0/0>"), 0);
 	CHECK(is_send(&d.act[0], LWBS_COAP_PUT, LWBS_PATH_INST(0, 1)));
 	stop(&d);
@@ -830,8 +827,7 @@ static void test_session_failures(void)
 	const char *disc = "</>;lwm2m=1.1,</0/0>";
 
 	/* Finish 4.06 with a diagnostic */
-	struct drv d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	struct drv d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, disc), 0);
 	for (int i = 0; i < 6; i++) /* 2 deletes, 4 writes */
 		CHECK_INT(ev_text(&d, i < 2 ? LWBS_COAP_DELETED : LWBS_COAP_CHANGED, NULL), 0);
@@ -847,8 +843,7 @@ static void test_session_failures(void)
 	stop(&d);
 
 	/* write failure: diagnostic escaped and bounded */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, disc), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), 0);
@@ -868,8 +863,7 @@ static void test_session_failures(void)
 	uint8_t junk[600];
 	for (size_t i = 0; i < sizeof(junk); i++)
 		junk[i] = (uint8_t)(i % 3 ? 'x' : 0xff);
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, disc), 0);
 	CHECK_INT(ev_rsp(&d, LWBS_COAP_INTERNAL_ERROR, LWBS_CF_NONE, junk, sizeof(junk)), 0);
 	lwbs_bs_info(d.s, &info);
@@ -882,8 +876,7 @@ static void test_session_failures(void)
 	static struct lwbs_path dels[] = {{{3}, 1}, {{11}, 1}, {{0}, 1}};
 	plan.deletes = dels;
 	plan.n_deletes = 3;
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, disc), 0);
 	CHECK(is_send(&d.act[0], LWBS_COAP_DELETE, LWBS_PATH_OBJ(3)));
 	CHECK_INT(ev_text(&d, LWBS_COAP_NOT_FOUND, NULL), 0);
@@ -899,13 +892,9 @@ static void test_session_failures(void)
 	plan.n_deletes = 2;
 
 	/* timeout in several states: DONE, no RESPOND */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_kind(&d, LWBS_BS_EV_TIMEOUT), 0);
-	CHECK_INT(d.n, 1);
-	CHECK_INT(d.act[0].kind, LWBS_BS_ACT_DONE);
-	lwbs_bs_info(d.s, &info);
-	CHECK_INT(info.result, LWBS_BS_FAIL_TIMEOUT);
+	info = done_with(&d, LWBS_BS_FAIL_TIMEOUT);
 	CHECK_STR(info.reason, "session timed out during discover /");
 	CHECK_STR(lwbs_bs_result_name(info.result), "timeout");
 	CHECK_INT(ev_kind(&d, LWBS_BS_EV_TIMEOUT), -EINVAL);
@@ -920,8 +909,7 @@ static void test_session_failures(void)
 	stop(&d);
 
 	/* transport error on a write */
-	d = start();
-	begin(&d, &plan, LWBS_CF_NONE);
+	d = begun(&plan);
 	CHECK_INT(ev_text(&d, LWBS_COAP_CONTENT, disc), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), 0);
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), 0);
@@ -961,9 +949,7 @@ static void test_out_of_order(void)
 	CHECK(is_send(&d.act[0], LWBS_COAP_DELETE, LWBS_PATH_OBJ(1)));
 	/* a new Bootstrap-Request supersedes the running session */
 	CHECK_INT(ev_request(&d, LWBS_COAP_POST, true, q, 1, NULL), 0);
-	CHECK_INT(d.n, 1);
-	CHECK_INT(d.act[0].kind, LWBS_BS_ACT_DONE);
-	CHECK_INT(result_of(&d), LWBS_BS_FAIL_SUPERSEDED);
+	done_with(&d, LWBS_BS_FAIL_SUPERSEDED);
 	CHECK_STR(lwbs_bs_result_name(LWBS_BS_FAIL_SUPERSEDED), "superseded");
 	CHECK_INT(ev_text(&d, LWBS_COAP_DELETED, NULL), -EINVAL);
 

@@ -5,8 +5,7 @@
 #include "lwbs/dhcp.h"
 #include "lwbs/err.h"
 #include "../test.h"
-
-#define URI "coaps://bsf.example.net:5684"
+#include "dhcp_test.h"
 
 static const uint8_t CIADDR[4] = {10, 1, 2, 3};
 static const uint8_t SID[4] = {10, 0, 0, 1};
@@ -33,17 +32,6 @@ static size_t mk(uint8_t *p, const uint8_t ciaddr[4], const uint8_t giaddr[4], u
 	p[236] = 0x63; p[237] = 0x82; p[238] = 0x53; p[239] = 0x63;
 	memcpy(p + 240, opts, optlen);
 	return 240 + optlen;
-}
-
-static struct lwbs_dhcp_policy vivso(bool always)
-{
-	struct lwbs_dhcp_policy p = {
-		.carrier = {.type = LWBS_DHCP_CARRIER_VIVSO, .enterprise = 32473, .suboption = 1},
-		.always_send = always,
-		.uri = URI,
-		.uri_len = sizeof(URI) - 1,
-	};
-	return p;
 }
 
 /* Finds option code in a reply's options field; returns its value or NULL. */

@@ -5,21 +5,9 @@
 #include "lwbs/dhcp.h"
 #include "lwbs/err.h"
 #include "../test.h"
-
-#define URI "coaps://bsf.example.net:5684"
+#include "dhcp_test.h"
 
 static const uint8_t DUID[] = {0, 3, 0, 1, 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
-
-static struct lwbs_dhcp_policy vivso(bool always)
-{
-	struct lwbs_dhcp_policy p = {
-		.carrier = {.type = LWBS_DHCP_CARRIER_VIVSO, .enterprise = 32473, .suboption = 1},
-		.always_send = always,
-		.uri = URI,
-		.uri_len = sizeof(URI) - 1,
-	};
-	return p;
-}
 
 /* Information-request: xid 0x123456, client id, ORO {23, 17}, elapsed. */
 static const uint8_t INFO_REQ[] = {
