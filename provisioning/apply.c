@@ -597,20 +597,6 @@ static const struct option db_opts[] = {
  * device; only the embedded store (its state journal) does that so far, so
  * a profile asking for them cannot go into PostgreSQL: say where, apply
  * nothing. (The stored document would otherwise lose the request.) */
-static int refuse_generating(const struct lwbs_prov *p)
-{
-	for (size_t i = 0; i < p->n_profiles; i++) {
-		const struct lwbs_prov_profile *pr = p->profiles[i];
-		if (lwbs_prov_profile_generates(pr)) {
-			fprintf(stderr, "%s:%u:%u: profile %s: generate_credentials needs the embedded store "
-				"(not supported with PostgreSQL yet)\n",
-				p->files[pr->loc.file], pr->loc.line, pr->loc.col, pr->name);
-			return -ENOTSUP;
-		}
-	}
-	return 0;
-}
-
 static int db_command(int argc, char **argv, bool dry)
 {
 	const char *dsn = NULL, *dsn_file = NULL;
@@ -639,10 +625,6 @@ static int db_command(int argc, char **argv, bool dry)
 	}
 	if (!(r.p = pv_load(argv + optind, argc - optind, true)))
 		return 1;
-	if (refuse_generating(r.p)) {
-		lwbs_prov_destroy(r.p);
-		return 1;
-	}
 	if ((r.c = pv_connect(dsn, dsn_file)) && !run_apply(&r))
 		rc = 0;
 	PQclear(r.pruned);

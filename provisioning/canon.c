@@ -424,6 +424,19 @@ static void jserver(struct w *w, const struct lwbs_prov_server *s, const struct 
 		jbytes(w, &s->secret_key);
 		path_pop(w, old);
 	}
+	if ((s->set & LWBS_PROV_SRV_GENERATE) && s->generate) {
+		bool gfirst = true;
+
+		jkey(w, &first, "generate_credentials");
+		lwbs_buf_putc(w->b, '{');
+		jkey(w, &gfirst, "psk_identity");
+		jcstr(w, s->generate->identity);
+		jkey(w, &gfirst, "key_length");
+		lwbs_buf_printf(w->b, "%u", s->generate->key_len);
+		jkey(w, &gfirst, "rotate");
+		lwbs_buf_puts(w->b, s->generate->rotate ? "true" : "false");
+		lwbs_buf_putc(w->b, '}');
+	}
 	static const struct {
 		uint32_t bit;
 		const char *key;

@@ -10,7 +10,9 @@
  *
  * With --dsn-file the bindings go to PostgreSQL instead: the table is
  * loaded from radius_bindings, the records applied, and the final state of
- * every address they touched written in one transaction. */
+ * every address they touched written in one transaction. A record is
+ * unchanged there when its binding's row would be (the fields the table
+ * does not store are missing from the loaded bindings). */
 #include "radius_cmd.h"
 
 #include <arpa/inet.h>
@@ -82,6 +84,34 @@ static bool current(const struct lwbs_radius_table *t, const struct lwbs_radius_
 	return false;
 }
 
+/* True when a and b give the same radius_bindings row (pg.h lists the
+ * columns; the other fields are not stored, so a binding loaded from the
+ * database lacks them). */
+static bool same_row(const struct lwbs_radius_binding *a, const struct lwbs_radius_binding *b)
+{
+	const uint32_t addr = LWBS_RADIUS_HAS_IPV4 | LWBS_RADIUS_HAS_IPV6;
+	const uint32_t nas = LWBS_RADIUS_HAS_NAS_IPV4 | LWBS_RADIUS_HAS_NAS_IPV6;
+
+	if ((a->has & (addr | nas)) != (b->has & (addr | nas)) || a->updated != b->updated)
+		return false;
+	if ((a->has & LWBS_RADIUS_HAS_IPV4) && memcmp(a->ipv4, b->ipv4, 4))
+		return false;
+	if ((a->has & LWBS_RADIUS_HAS_IPV6) && (a->ipv6_plen != b->ipv6_plen || memcmp(a->ipv6, b->ipv6, 16)))
+		return false;
+	if (a->has & LWBS_RADIUS_HAS_NAS_IPV4) {
+		if (memcmp(a->nas_ipv4, b->nas_ipv4, 4))
+			return false;
+	} else if (a->has & LWBS_RADIUS_HAS_NAS_IPV6) {
+		if (memcmp(a->nas_ipv6, b->nas_ipv6, 16))
+			return false;
+	} else if (strcmp(a->nas_id, b->nas_id)) {
+		return false;
+	}
+	return !strcmp(a->imsi, b->imsi) && !strcmp(a->msisdn, b->msisdn) && !strcmp(a->imeisv, b->imeisv) &&
+	       !strcmp(a->apn, b->apn) && !strcmp(a->session_id, b->session_id) &&
+	       !strcmp(a->sgsn_mcc_mnc, b->sgsn_mcc_mnc);
+}
+
 static int import_file(const char *path, struct lwbs_radius_table *t, struct lwbs_buf *out,
 		       struct lwbs_radius_pg_batch *keys, struct import_stats *st, int64_t wall_ms)
 {
@@ -134,7 +164,7 @@ static int import_file(const char *path, struct lwbs_radius_table *t, struct lwb
 		}
 		if (res == LWBS_RADIUS_IGNORED ||
 		    (res == LWBS_RADIUS_REFRESHED && had && current(t, &b, &after) &&
-		     !memcmp(&before, &after, sizeof(before)))) {
+		     (keys ? same_row(&before, &after) : !memcmp(&before, &after, sizeof(before))))) {
 			if (res == LWBS_RADIUS_IGNORED)
 				st->ignored++;
 			else

@@ -11,7 +11,15 @@
  * a version key, the profile document with its secrets put back and,
  * when the device has overrides, its document. The document is parsed by
  * the provisioning loader (JSON is YAML) and built by the same plan code
- * as the embedded store. */
+ * as the embedded store.
+ *
+ * The lookup also returns the device's generated credentials and
+ * identities. A device whose profile generates (generate_credentials) and
+ * lacks a server's credentials, or whose server rotates, gets new ones
+ * INSERTed (ON CONFLICT DO NOTHING, or DO UPDATE when rotating) and read
+ * back, in a second round trip on the same connection, before the plan is
+ * answered: what the device is given is stored first, and two lwbsd
+ * instances racing for a device agree on the row that won. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -23,6 +31,8 @@
 
 #include "lwbs/buf.h"
 #include "lwbs/codec.h"
+#include "lwbs/hex.h"
+#include "lwbs/identity.h"
 #include "lwbs/prov.h"
 #include "lwbs/store_pg.h"
 
@@ -39,6 +49,7 @@ struct lreq {
 	int64_t deadline;
 	enum lwbs_ident_kind kind;
 	bool want_doc; /* ask for the profile document even if a plan is cached */
+	struct hold *gen; /* credentials sent to be stored: the hold to finish */
 	char value[];
 };
 
@@ -75,6 +86,9 @@ struct hold {
 	struct lwbs_bs_plan plan;
 	struct pentry *pe;     /* no overrides: the shared profile plan */
 	struct lwbs_prov *own; /* overrides: this lookup's own set */
+	struct lwbs_prov *gen; /* generated credentials: the plan's arena */
+	uint8_t *gen_keys;     /* their keys, in gen's arena (wiped) */
+	size_t gen_keys_len;
 	char endpoint[];
 };
 
@@ -153,6 +167,14 @@ static void set_error(struct pg *g, const char *fmt, ...)
 #define PROFILE_KEY                                                                                            \
 	"p.updated_at::text || '/' || encode(p.hash_redacted, 'hex') || '/' || coalesce(encode(p.hash, 'hex'), '')"
 
+/* A device's generated credentials as "ssid:identity-hex:key-hex,...". */
+#define GENERATED(dev)                                                                                        \
+	"SELECT string_agg(g.ssid || ':' || encode(convert_to(g.psk_identity, 'UTF8'), 'hex') || ':' || "       \
+	"encode(g.psk_key, 'hex'), ',') FROM generated_credentials g WHERE g.device_id = " dev
+
+#define IDENT_VALUE(kind) \
+	"(SELECT v.value FROM device_identities v WHERE v.device_id = d.id AND v.kind = '" kind "')"
+
 /* The profile document (column 2) is sent only when the caller has no plan
  * for that version of the profile (the last parameter lists the versions
  * it holds) or the device has overrides: most lookups then cost an index
@@ -165,8 +187,10 @@ static void set_error(struct pg *g, const char *fmt, ...)
 	"CASE WHEN d.overrides IS NOT NULL THEN lwbs_unredact(jsonb_build_object('endpoint', d.endpoint, "      \
 	"'profile', p.name, 'overrides', d.overrides), (SELECT jsonb_agg(jsonb_build_object('p', "              \
 	"to_jsonb(x.path), 'v', " SECRET_VALUE ")) FROM device_credentials x WHERE x.device_id = d.id AND "   \
-	"x.path[1] = 'overrides'))::text END, d.endpoint "                                                     \
+	"x.path[1] = 'overrides'))::text END, d.endpoint, d.id, (" GENERATED("d.id") "), "                     \
+	IDENT_VALUE("imsi") ", " IDENT_VALUE("msisdn") ", " IDENT_VALUE("imei") " "                             \
 	"FROM devices d JOIN profiles p ON p.id = d.profile_id "
+#define LOOKUP_COLUMNS 10
 
 static const char setup_sql_fmt[] =
 	"SET statement_timeout = %u; "
@@ -330,6 +354,235 @@ static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
 	return h;
 }
 
+static void hold_free(struct hold *h)
+{
+	if (!h)
+		return;
+	if (h->gen_keys)
+		explicit_bzero(h->gen_keys, h->gen_keys_len);
+	lwbs_prov_destroy(h->gen);
+	pentry_put(h->pe);
+	lwbs_prov_destroy(h->own);
+	free(h);
+}
+
+/* ---------- generated credentials ---------- */
+
+/* Lookup columns: 5 device id, 6 its generated credentials, 7-9 its IMSI,
+ * MSISDN and IMEI. */
+#define COL_DEVICE_ID 5
+#define COL_GENERATED 6
+#define COL_IMSI 7
+
+struct gcred {
+	size_t id_len, key_len;
+	char id[LWBS_IDENTITY_PSK_ID_MAX + 1];
+	uint8_t key[LWBS_IDENTITY_KEY_MAX];
+};
+
+/* The profile h's plan comes from. */
+static const struct lwbs_prov_profile *hold_profile(const struct hold *h)
+{
+	if (h->own) {
+		const struct lwbs_prov_device *d = &h->own->devices[0];
+		return d->merged ? d->merged : d->profile;
+	}
+	return h->pe->prov->profiles[0];
+}
+
+/* Hex digits s[0..n) into out[0..cap): the length, or -EBADMSG. */
+static long unhex(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	if (n % 2 || n / 2 > cap)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = lwbs_hex_digit(s[i]), lo = lwbs_hex_digit(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EBADMSG;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+/* ssid's credentials in text ("ssid:identity-hex:key-hex,..."): 1 and *c,
+ * 0 when absent, -EBADMSG. */
+static int find_cred(const char *text, unsigned ssid, struct gcred *c)
+{
+	while (*text) {
+		const char *end = strchr(text, ','), *a, *b;
+		char *num_end;
+		unsigned long v = strtoul(text, &num_end, 10);
+		long n;
+
+		if (!end)
+			end = text + strlen(text);
+		a = memchr(text, ':', (size_t)(end - text));
+		b = a ? memchr(a + 1, ':', (size_t)(end - a - 1)) : NULL;
+		if (!b || num_end != a)
+			return -EBADMSG;
+		if (v == ssid) {
+			n = unhex(a + 1, (size_t)(b - a - 1), (uint8_t *)c->id, sizeof(c->id) - 1);
+			if (n < 0)
+				return (int)n;
+			c->id[n] = 0;
+			c->id_len = (size_t)n;
+			n = unhex(b + 1, (size_t)(end - b - 1), c->key, sizeof(c->key));
+			if (n <= 0 || strlen(c->id) != c->id_len)
+				return -EBADMSG;
+			c->key_len = (size_t)n;
+			return 1;
+		}
+		text = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* h's plan rebuilt from pr with the generated credentials in text;
+ * -ENOENT when a generating server has none. */
+static int gen_plan(struct pg *g, struct hold *h, const struct lwbs_prov_profile *pr, const char *text)
+{
+	struct lwbs_prov *p = lwbs_prov_create();
+	struct lwbs_prov_profile *m = NULL;
+	struct lwbs_prov_server *servers = NULL;
+	struct lwbs_bs_plan plan;
+	struct gcred c;
+	uint8_t *keys = NULL;
+	size_t n_keys = 0, used = 0;
+	char err[256];
+	int rc = -ENOMEM;
+
+	for (size_t i = 0; i < pr->n_servers; i++)
+		if (pr->servers[i].generate)
+			n_keys += LWBS_IDENTITY_KEY_MAX;
+	if (p) {
+		m = lwbs_arena_alloc(p->arena, sizeof(*m));
+		servers = lwbs_arena_alloc(p->arena, (pr->n_servers ? pr->n_servers : 1) * sizeof(*servers));
+		keys = lwbs_arena_alloc(p->arena, n_keys ? n_keys : 1);
+	}
+	if (!m || !servers || !keys)
+		goto fail;
+	*m = *pr;
+	memcpy(servers, pr->servers, pr->n_servers * sizeof(*servers));
+	m->servers = servers;
+	for (size_t i = 0; i < m->n_servers; i++) {
+		char *id;
+
+		if (!servers[i].generate)
+			continue;
+		rc = find_cred(text, servers[i].ssid, &c);
+		if (rc <= 0) {
+			explicit_bzero(&c, sizeof(c));
+			rc = rc ? rc : -ENOENT;
+			set_error(g, "generated credentials of %s: %s", h->endpoint,
+				  rc == -ENOENT ? "missing after insert" : "malformed");
+			goto fail;
+		}
+		id = lwbs_arena_strdup(p->arena, c.id);
+		if (!id) {
+			explicit_bzero(&c, sizeof(c));
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(keys + used, c.key, c.key_len);
+		servers[i].identity = (struct lwbs_prov_bytes){(const uint8_t *)id, c.id_len, false};
+		servers[i].secret_key = (struct lwbs_prov_bytes){keys + used, c.key_len, true};
+		used += c.key_len;
+		explicit_bzero(&c, sizeof(c));
+	}
+	if ((rc = lwbs_prov_build_plan(p, m, &plan, err, sizeof(err)))) {
+		set_error(g, "generated credentials of %s: %s", h->endpoint, err);
+		goto fail;
+	}
+	h->plan = plan;
+	h->plan.endpoint = h->endpoint;
+	h->gen = p;
+	h->gen_keys = keys;
+	h->gen_keys_len = n_keys;
+	return 0;
+fail:
+	if (keys)
+		explicit_bzero(keys, n_keys ? n_keys : 1);
+	lwbs_prov_destroy(p);
+	return rc;
+}
+
+static void put_hex(struct lwbs_buf *b, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		lwbs_buf_putc(b, (uint8_t)digits[p[i] >> 4]);
+		lwbs_buf_putc(b, (uint8_t)digits[p[i] & 15]);
+	}
+}
+
+/* Makes the credentials pr's generating servers lack (a rotating one's
+ * always) for the device of lookup row r and sends them to be stored, with
+ * the read back, on c. 1 sent, 0 none needed, or a negative code. */
+static int gen_send(struct pg *g, struct conn *c, struct hold *h, const struct lwbs_prov_profile *pr, PGresult *r)
+{
+	const char *have = PQgetisnull(r, 0, COL_GENERATED) ? "" : PQgetvalue(r, 0, COL_GENERATED);
+	const char *ident[LWBS_IDENT_COUNT] = {0};
+	long long dev = strtoll(PQgetvalue(r, 0, COL_DEVICE_ID), NULL, 10);
+	struct lwbs_buf sql;
+	bool any = false;
+	int rc = 0;
+
+	ident[LWBS_IDENT_ENDPOINT] = h->endpoint;
+	for (int k = 0; k < 3; k++)
+		if (!PQgetisnull(r, 0, COL_IMSI + k))
+			ident[LWBS_IDENT_IMSI + k] = PQgetvalue(r, 0, COL_IMSI + k);
+	lwbs_buf_init(&sql, 0);
+	for (size_t i = 0; i < pr->n_servers && !rc; i++) {
+		const struct lwbs_prov_server *sv = &pr->servers[i];
+		char id[LWBS_IDENTITY_PSK_ID_MAX + 1];
+		uint8_t key[LWBS_IDENTITY_KEY_MAX];
+		struct gcred cur;
+		int found;
+
+		if (!sv->generate)
+			continue;
+		found = find_cred(have, sv->ssid, &cur);
+		explicit_bzero(&cur, sizeof(cur));
+		if (found < 0) {
+			rc = found;
+			break;
+		}
+		if (found && !sv->generate->rotate)
+			continue;
+		if ((rc = lwbs_identity_template_expand(sv->generate->identity, ident, id, sizeof(id)))) {
+			set_error(g, "generated credentials of %s: identity template: %s", h->endpoint,
+				  rc == -ENOENT ? "an identity it names is unknown" : "cannot expand");
+			break;
+		}
+		if ((rc = lwbs_identity_key_generate(key, sv->generate->key_len)))
+			break;
+		lwbs_buf_printf(&sql, "INSERT INTO generated_credentials (device_id, ssid, psk_identity, psk_key) "
+				      "VALUES (%lld, %u, convert_from(decode('", dev, (unsigned)sv->ssid);
+		put_hex(&sql, (const uint8_t *)id, strlen(id));
+		lwbs_buf_puts(&sql, "', 'hex'), 'UTF8'), decode('");
+		put_hex(&sql, key, sv->generate->key_len);
+		explicit_bzero(key, sizeof(key));
+		lwbs_buf_puts(&sql, sv->generate->rotate
+					    ? "', 'hex')) ON CONFLICT (device_id, ssid) DO UPDATE SET psk_identity = "
+					      "EXCLUDED.psk_identity, psk_key = EXCLUDED.psk_key, rotated_at = now(); "
+					    : "', 'hex')) ON CONFLICT (device_id, ssid) DO NOTHING; ");
+		any = true;
+	}
+	if (!rc && any) {
+		/* a separate statement: it sees a row another instance committed */
+		lwbs_buf_printf(&sql, GENERATED("%lld"), dev);
+		lwbs_buf_putc(&sql, 0);
+		rc = lwbs_buf_err(&sql);
+		if (!rc && !PQsendQuery(c->pg, (const char *)sql.data)) {
+			set_error(g, "%s", PQerrorMessage(c->pg));
+			rc = -ECONNRESET;
+		}
+	}
+	lwbs_buf_finish_secret(&sql);
+	return rc ? rc : any;
+}
+
 /* ---------- connections ---------- */
 
 static void try_dispatch(struct pg *g);
@@ -394,6 +647,7 @@ static void conn_down(struct pg *g, struct conn *c, int64_t now)
 		g->audit_busy = false;
 	if (l) {
 		g->failures++;
+		hold_free(l->gen);
 		l->cb(l->arg, -ECONNRESET, NULL, NULL);
 		free(l);
 	}
@@ -477,19 +731,66 @@ static int sql_error(PGresult *r)
 	return state && !strcmp(state, "57014") ? -ETIMEDOUT : -EIO;
 }
 
-static void finish_lookup(struct pg *g, struct lreq *l, PGresult *r)
+/* The credentials sent by gen_send() are stored: r is their read back. */
+static struct hold *finish_generated(struct pg *g, struct lreq *l, PGresult *r, int *err)
+{
+	struct hold *h = l->gen;
+
+	l->gen = NULL;
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		*err = sql_error(r);
+		if (r)
+			set_error(g, "generated credentials: %s", PQresultErrorMessage(r));
+	} else if (PQntuples(r) != 1 || PQnfields(r) != 1) {
+		*err = -EBADMSG;
+	} else {
+		*err = gen_plan(g, h, hold_profile(h), PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
+		wipe_value(r, 0);
+	}
+	if (*err) {
+		hold_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Answers lookup l from its result r, unless it needs credentials stored
+ * first: then they are sent on c, which stays busy with l. */
+static void finish_lookup(struct pg *g, struct conn *c, struct lreq *l, PGresult *r)
 {
 	struct hold *h = NULL;
 	int err = 0;
 
-	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (l->gen) {
+		h = finish_generated(g, l, r, &err);
+	} else if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		err = sql_error(r);
 		if (r)
 			set_error(g, "lookup: %s", PQresultErrorMessage(r));
-	} else if (PQntuples(r) == 1 && PQnfields(r) == 5) {
+	} else if (PQntuples(r) == 1 && PQnfields(r) == LOOKUP_COLUMNS) {
 		h = hold_from_row(g, r, &err);
+		if (h && lwbs_prov_profile_generates(hold_profile(h))) {
+			int sent = gen_send(g, c, h, hold_profile(h), r);
+
+			if (sent == 0)
+				sent = gen_plan(g, h, hold_profile(h),
+						PQgetisnull(r, 0, COL_GENERATED) ? "" : PQgetvalue(r, 0, COL_GENERATED));
+			if (sent == 1) {
+				l->gen = h;
+				c->lookup = l;
+				c->st = C_BUSY;
+				h = NULL;
+			} else if (sent < 0) {
+				err = sent;
+				hold_free(h);
+				h = NULL;
+			}
+		}
 		wipe_value(r, 2);
 		wipe_value(r, 3);
+		wipe_value(r, COL_GENERATED);
+		if (l->gen)
+			return;
 	}
 	if (err == -EAGAIN && !l->want_doc) {
 		/* ask again, for the document this time, ahead of the queue */
@@ -533,7 +834,9 @@ static void conn_request_done(struct pg *g, struct conn *c, PGresult *r, int64_t
 	c->lookup = NULL;
 	c->audit = NULL;
 	if (l) {
-		finish_lookup(g, l, r);
+		finish_lookup(g, c, l, r);
+		if (c->st == C_BUSY)
+			conn_flush(g, c, now);
 	} else if (a) {
 		g->audit_busy = false;
 		err = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : sql_error(r);
@@ -862,6 +1165,7 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 	l->arg = arg;
 	l->kind = q->kind;
 	l->want_doc = false;
+	l->gen = NULL;
 	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
 	memcpy(l->value, v, n);
 	l->value[n] = 0;
@@ -872,12 +1176,8 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 
 static void pg_release(struct lwbs_store *s, struct lwbs_store_hold *hold)
 {
-	struct hold *h = (struct hold *)hold;
-
 	(void)s;
-	pentry_put(h->pe);
-	lwbs_prov_destroy(h->own);
-	free(h);
+	hold_free((struct hold *)hold);
 }
 
 /* A JSON string; bytes of invalid UTF-8 become '?'. */
@@ -974,6 +1274,8 @@ static void pg_destroy(struct lwbs_store *s)
 		if (c->pg)
 			PQfinish(c->pg);
 		PQclear(c->res);
+		if (c->lookup)
+			hold_free(c->lookup->gen);
 		free(c->lookup);
 		for (a = c->audit; a; a = next) {
 			next = a->next;

@@ -337,6 +337,92 @@ static void test_audit(struct lwbs_store *pg, const char *dsn)
 		  9);
 }
 
+/* The PSK identity and key of a plan's first Security instance, copied. */
+static void plan_psk(const struct lwbs_bs_plan *p, char *id, size_t id_cap, uint8_t *key, size_t *key_len)
+{
+	struct lwbs_path ip = LWBS_PATH_RES(0, 0, 3), kp = LWBS_PATH_RES(0, 0, 5);
+	const struct lwbs_node *i = p ? lwbs_node_find(p->objects, &ip) : NULL;
+	const struct lwbs_node *k = p ? lwbs_node_find(p->objects, &kp) : NULL;
+
+	id[0] = 0;
+	*key_len = 0;
+	CHECK(i != NULL && k != NULL);
+	if (!i || !k || i->value.v.bytes.len >= id_cap || k->value.v.bytes.len > 64)
+		return;
+	memcpy(id, i->value.v.bytes.ptr, i->value.v.bytes.len);
+	id[i->value.v.bytes.len] = 0;
+	memcpy(key, k->value.v.bytes.ptr, k->value.v.bytes.len);
+	*key_len = k->value.v.bytes.len;
+}
+
+/* Rows of generated_credentials of endpoint ep holding exactly key. */
+static long long stored_key(const char *dsn, const char *ep, const uint8_t *key, size_t len)
+{
+	char sql[512];
+	int n = snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM generated_credentials g JOIN devices d ON d.id = g.device_id "
+			 "WHERE d.endpoint = '%s' AND g.psk_key = decode('",
+			 ep);
+
+	for (size_t i = 0; i < len; i++)
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%02x", key[i]);
+	snprintf(sql + n, sizeof(sql) - (size_t)n, "', 'hex')");
+	return count_rows(dsn, sql);
+}
+
+/* generate_credentials (tests/integration/pg/generating.yaml): the first
+ * lookup makes and stores the key, the next ones read it; rotate: a new
+ * key at each lookup, stored before the answer. */
+static void test_generated(struct lwbs_store *pg, const char *dsn)
+{
+	char id1[128], id2[128];
+	uint8_t k1[64], k2[64];
+	size_t l1, l2;
+	struct answer a;
+
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM generated_credentials"), 0);
+	a = lookup(pg, LWBS_IDENT_ENDPOINT, "gen-0001");
+	CHECK_INT(a.err, 0);
+	plan_psk(a.plan, id1, sizeof(id1), k1, &l1);
+	if (a.hold)
+		lwbs_store_release(pg, a.hold);
+	a = lookup(pg, LWBS_IDENT_IMSI, "001010000000099");
+	CHECK_INT(a.err, 0);
+	plan_psk(a.plan, id2, sizeof(id2), k2, &l2);
+	if (a.hold)
+		lwbs_store_release(pg, a.hold);
+	CHECK_STR(id1, "dm-gen-0001");
+	CHECK_STR(id2, "dm-gen-0001");
+	CHECK_INT(l1, 16);
+	CHECK_MEM(k1, l1, k2, l2);
+	CHECK_INT(stored_key(dsn, "gen-0001", k1, l1), 1);
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM generated_credentials g JOIN devices d ON d.id = g.device_id "
+				  "WHERE d.endpoint = 'gen-0001' AND g.ssid = 101 AND g.psk_identity = 'dm-gen-0001'"),
+		  1);
+
+	a = lookup(pg, LWBS_IDENT_ENDPOINT, "gen-0002");
+	CHECK_INT(a.err, 0);
+	plan_psk(a.plan, id1, sizeof(id1), k1, &l1);
+	if (a.hold)
+		lwbs_store_release(pg, a.hold);
+	CHECK_INT(stored_key(dsn, "gen-0002", k1, l1), 1);
+	a = lookup(pg, LWBS_IDENT_ENDPOINT, "gen-0002");
+	CHECK_INT(a.err, 0);
+	plan_psk(a.plan, id2, sizeof(id2), k2, &l2);
+	if (a.hold)
+		lwbs_store_release(pg, a.hold);
+	CHECK_STR(id1, "001010000000098");
+	CHECK_STR(id2, "001010000000098");
+	CHECK_INT(l2, 32);
+	CHECK(l1 == l2 && memcmp(k1, k2, l1) != 0);
+	CHECK_INT(stored_key(dsn, "gen-0002", k2, l2), 1);
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM generated_credentials g JOIN devices d ON d.id = g.device_id "
+				  "WHERE d.endpoint = 'gen-0002' AND g.rotated_at IS NOT NULL"),
+		  1);
+	if (test_failures)
+		fprintf(stderr, "  (generated credentials)\n");
+}
+
 static void test_restart(struct lwbs_store *pg, const char *dsn)
 {
 	const char *stop = getenv("LWBS_PG_STOP"), *start = getenv("LWBS_PG_START");
@@ -439,6 +525,7 @@ int main(int argc, char **argv)
 		test_cache(pg);
 		test_queue_bound(dsn);
 		test_audit(pg, dsn);
+		test_generated(pg, dsn);
 		test_restart(pg, dsn);
 		{
 			struct lwbs_store_pg_stats st;

@@ -67,12 +67,7 @@ expect "bad.yaml:[0-9]*:[0-9]*: imsi" "$W/v" "validate error has file:line:colum
 if $L provision apply $D "$W/p.yaml" "$W/bad.yaml" >/dev/null 2>&1; then bad "apply accepted a bad file"; fi
 [ "$(q 'SELECT count(*) FROM devices')" = 0 ] && ok "bad file: nothing applied" || bad "bad file applied rows"
 
-# generated DM credentials cannot be kept by this store yet: refused with
-# the profile's location, nothing applied (validate, store-agnostic, accepts)
 $L provision validate "$SRC/tests/integration/pg/generating.yaml" >/dev/null || bad "validate refused generate_credentials"
-if $L provision apply $D "$SRC/tests/integration/pg/generating.yaml" >/dev/null 2>"$W/g"; then bad "apply accepted generate_credentials"; fi
-expect "generating.yaml:[0-9]*:[0-9]*: profile generated-psk: generate_credentials needs the embedded store" "$W/g" "generate_credentials refused by apply"
-[ "$(q "SELECT count(*) FROM profiles WHERE name='generated-psk'")" = 0 ] && ok "generating profile not stored" || bad "generating profile stored"
 $L provision validate "$W/p.yaml" "$W/a.yaml" >"$W/v2"
 expect "1 profiles, 3 devices: valid" "$W/v2" "validate accepts good files"
 
@@ -151,6 +146,18 @@ $L provision apply $D --prune a "$W/p.yaml" "$W/a3.yaml" >"$W/pr2"
 expect "removed devices: dev-2" "$W/pr2" "prune removes dev-2"
 [ "$(q "SELECT count(*) FROM devices")" = 2 ] && ok "2 devices left" || bad "prune count"
 [ "$(q "SELECT count(*) FROM device_credentials c LEFT JOIN devices d ON d.id=c.device_id WHERE d.id IS NULL")" = 0 ] && ok "pruned device's secrets gone" || bad "orphan secrets"
+
+# generated DM credentials: the profiles are stored with generate_credentials
+# (lwbsd's lookup makes the keys), exported back as they were, re-applied
+# without a change
+G=$SRC/tests/integration/pg/generating.yaml
+$L provision apply $D "$G" >"$W/g1" 2>&1 || bad "apply refused generate_credentials"
+expect "devices: 2 new" "$W/g1" "generating profiles applied"
+$L provision export $D >"$W/g2.yaml"
+expect '"generate_credentials": {"rotate": false, "key_length": 16, "psk_identity": "dm-{endpoint}"}' "$W/g2.yaml" "export keeps generate_credentials"
+expect '"generate_credentials": {"rotate": true, "key_length": 32, "psk_identity": "{imsi}"}' "$W/g2.yaml" "export keeps rotate"
+$L provision apply $D "$G" >"$W/g3"
+expect "profiles: 0 new, 0 changed, 2 unchanged" "$W/g3" "re-apply of generating profiles: unchanged"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2
