@@ -6,18 +6,23 @@
 #   deploy/install-deps.sh            build + run + test dependencies
 #   deploy/install-deps.sh --run      build + run only
 #   deploy/install-deps.sh --fuzz     also clang's libFuzzer runtime
+#   deploy/install-deps.sh --bench    also FreeRADIUS with its PostgreSQL
+#                                     module (tests/bench/radius-freeradius.sh;
+#                                     not needed by the tests)
 set -eu
 
 BUILD="gcc libc6-dev pkg-config meson ninja-build libcoap3-dev libssl-dev libc-ares-dev libpq-dev libyaml-dev"
 TEST="python3 libcoap3-bin openssl iproute2 procps bind9 bind9-utils bind9-dnsutils isc-dhcp-client postgresql freeradius-utils"
 FUZZ="clang libclang-rt-14-dev"
+BENCH="freeradius freeradius-postgresql"
 
 want="$BUILD"
 case "${1:-}" in
 --run) ;;
 --fuzz) want="$BUILD $TEST $FUZZ" ;;
+--bench) want="$BUILD $TEST $BENCH" ;;
 "") want="$BUILD $TEST" ;;
-*) echo "usage: $0 [--run|--fuzz]" >&2; exit 2 ;;
+*) echo "usage: $0 [--run|--fuzz|--bench]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,4 +1,5 @@
-# Sourced by tests/bench/bootstrap.sh and dtls.sh.
+# Sourced by tests/bench/bootstrap.sh, dtls.sh, radius.sh and
+# radius-freeradius.sh.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rcvbuf_errors() { awk '/^Udp:/ { if (h) { print $6; exit } else h = 1 }' /proc/net/snmp; }
 hz=$(getconf CLK_TCK)
@@ -66,9 +67,15 @@ devices:
 PY
 }
 
-# A free UDP port on 127.0.0.1.
+# COUNT (default 1) distinct free UDP ports on 127.0.0.1, on one line.
 bench_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 - "${1:-1}" <<'PY'
+import socket, sys
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(int(sys.argv[1]))]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))
+PY
 }
 
 # bench_measure DEVSIM_ARGS...: runs devsim with those arguments into
@@ -88,4 +95,55 @@ bench_measure() {
 	kill -TERM "$pid"
 	wait "$pid" || true
 	pid=
+}
+
+# CPU ticks of the throwaway PostgreSQL cluster (tests/lib/pg.sh): the
+# postmaster, its live children (backends, WAL writer...) and those it has
+# reaped.
+pg_cpu_ticks() {
+	local pm t c
+	pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+	for c in $(pgrep -P "$pm"); do
+		t=$((t + $(cpu_ticks "$c" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
+# radius_phase PHASE SERVER_PID [pg]: one radius_bench phase (start or
+# stop: $COUNT requests, $N in flight) from $GEN to 127.0.0.1:$RPORT with
+# secret $SECRET. Prints the generator's line with the host's UDP
+# RcvbufErrors during the phase and appends to $tmp/PHASE.txt
+# "requests/s  server CPU µs per request  [cluster CPU µs per request]".
+# Fails when an answer had a bad authenticator.
+radius_phase() {
+	local s0 s1 d0=0 d1=0 e0 out
+	e0=$(rcvbuf_errors)
+	s0=$(cpu_ticks "$2")
+	[ "${3:-}" = pg ] && d0=$(pg_cpu_ticks)
+	out=$("$GEN" 127.0.0.1 "$RPORT" "$SECRET" "$COUNT" "$N" "$1")
+	s1=$(cpu_ticks "$2")
+	[ "${3:-}" = pg ] && d1=$(pg_cpu_ticks)
+	echo "$out rcvbuf_errors $(( $(rcvbuf_errors) - e0 ))"
+	echo "$out" | awk -v s=$((s1 - s0)) -v d=$((d1 - d0)) -v hz="$hz" -v pg="${3:-}" '
+		$8 != 0 { print "radius_bench: bad answers" > "/dev/stderr"; exit 1 }
+		{ printf "%d %.1f", $4, s * 1e6 / hz / $2
+		  if (pg == "pg") printf " %.1f", d * 1e6 / hz / $2
+		  printf "\n" }' >>"$tmp/$1.txt"
+}
+
+# radius_summary PHASE LABEL [SERVER]: min / median / max of what
+# radius_phase collected for PHASE.
+radius_summary() {
+	local f=$tmp/$1.txt
+	echo "$2/s durable:  $(awk '{print $1}' "$f" | stats)"
+	echo "  ${3:-server} CPU per request (µs): $(awk '{print $2}' "$f" | stats)"
+	if [ "$(awk '{print NF; exit}' "$f")" = 3 ]; then
+		echo "  PostgreSQL CPU per request (µs): $(awk '{print $3}' "$f" | stats)"
+	fi
+}
+
+# min / median / max of the numbers on stdin
+stats() {
+	sort -n | awk '{v[NR]=$1} END {printf "min %s  median %s  max %s", v[1], v[int((NR+1)/2)], v[NR]}'
 }

@@ -2,17 +2,20 @@
 # lwbsd RADIUS accounting benchmark: Starts then Stops (distinct IPs, IMSIs,
 # sessions) answered per second with INFLIGHT outstanding, each answer sent
 # only after its binding is in the journal (fdatasync). RUNS runs on a fresh
-# journal each; min / median / max per phase. Then the memory of COUNT_MEM
-# bindings (lwbsd RSS growth) and the journal size and replay time.
-# Generator and lwbsd share the host over loopback.
+# journal each; min / median / max per phase of the rate and of lwbsd's CPU
+# per request. Then the memory of COUNT_MEM bindings (lwbsd RSS growth) and
+# the journal size and replay time. Generator and lwbsd share the host over
+# loopback.
 #
 #   tests/bench/radius.sh BUILD_DIR [COUNT=200000] [INFLIGHT=256] [RUNS=3] [COUNT_MEM=1000000] [STORE=journal]
 #
 # STORE=postgres: the bindings go to a throwaway PostgreSQL cluster
 # (tests/lib/pg.sh, restarted with fsync and synchronous_commit on), one
-# transaction per batch; the memory part is skipped.
+# transaction per batch; the cluster's CPU per request is shown too and the
+# memory part is skipped. tests/bench/radius-freeradius.sh runs the same
+# load against FreeRADIUS.
 set -eu
-B=$(readlink -f "${1:?usage: radius.sh BUILD_DIR [COUNT] [INFLIGHT] [RUNS] [COUNT_MEM]}")
+B=$(readlink -f "${1:?usage: radius.sh BUILD_DIR [COUNT] [INFLIGHT] [RUNS] [COUNT_MEM] [STORE]}")
 COUNT=${2:-200000}
 N=${3:-256}
 RUNS=${4:-3}
@@ -20,38 +23,28 @@ COUNT_MEM=${5:-1000000}
 STORE=${6:-journal}
 LWBSD=$B/src/daemon/lwbsd
 GEN=$B/src/radius/radius_bench
-T=$(mktemp -d /tmp/lwbs-radius-bench.XXXXXX)
-PID=""
-
+SECRET=benchsecret
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	if [ "$STORE" = postgres ]; then pg_stop; fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$SRC/tests/bench/lib.sh"
+. "$SRC/tests/lib/pg.sh"
+bench_tmp
+bench_on_exit() { pg_stop; }
+
 STORE_LINE="journal: radius.journal"
+DB=""
 if [ "$STORE" = postgres ]; then
-	. "$SRC/tests/lib/pg.sh"
 	pg_start >/dev/null
-	# durable, unlike the test default
-	$PG_RUN "$PG_CTL" -D "$PG_DIR/data" -m fast -w stop >/dev/null
-	$PG_RUN "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-		-o "-c listen_addresses='' -k $PG_DIR -p $PGPORT -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
-	echo "$PG_DSN" >"$T/dsn"
-	"$B/src/ctl/lwbsctl" db migrate --dsn-file "$T/dsn" >/dev/null
+	pg_durable
+	echo "$PG_DSN" >"$tmp/dsn"
+	"$B/src/ctl/lwbsctl" db migrate --dsn-file "$tmp/dsn" >/dev/null
 	STORE_LINE="dsn_file: dsn"
 	PSQL=$(pg_find_bin psql)
+	DB=pg
 fi
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 start_lwbsd() {
-	RPORT=$(free_port)
-	CPORT=$(free_port)
-	cat >"$T/devices.yaml" <<EOF
+	read -r RPORT CPORT < <(bench_port 2)
+	cat >"$tmp/devices.yaml" <<EOF2
 profiles:
   - name: basic
     servers:
@@ -61,8 +54,8 @@ profiles:
 devices:
   - endpoint: bench-1
     profile: basic
-EOF
-	cat >"$T/lwbsd.yaml" <<EOF
+EOF2
+	cat >"$tmp/lwbsd.yaml" <<EOF2
 listeners:
   - address: 127.0.0.1
     port: $CPORT
@@ -75,64 +68,56 @@ radius:
   listen:
     - {address: 127.0.0.1, port: $RPORT}
   nas:
-    - {address: 127.0.0.0/8, secret: benchsecret}
+    - {address: 127.0.0.0/8, secret: $SECRET}
   $STORE_LINE
-EOF
-	"$LWBSD" -c "$T/lwbsd.yaml" 2>"$T/lwbsd.log" &
-	PID=$!
+EOF2
+	"$LWBSD" -c "$tmp/lwbsd.yaml" 2>"$tmp/lwbsd.log" &
+	pid=$!
 	for _ in $(seq 600); do
-		grep -q "lwbsd .* ready" "$T/lwbsd.log" 2>/dev/null && return 0
+		grep -q "lwbsd .* ready" "$tmp/lwbsd.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "lwbsd did not start:" >&2
-	cat "$T/lwbsd.log" >&2
+	cat "$tmp/lwbsd.log" >&2
 	exit 1
 }
 
 stop_lwbsd() {
-	kill "$PID"
-	wait "$PID" || true
-	PID=""
+	kill "$pid"
+	wait "$pid" || true
+	pid=
 }
 
 rss_kb() {
 	awk '/^VmRSS/ {print $2}' "/proc/$1/status"
 }
 
-# min median max of the numbers on stdin
-stats() {
-	sort -n | awk '{v[NR]=$1} END {printf "min %d  median %d  max %d", v[1], v[int((NR+1)/2)], v[NR]}'
-}
-
-echo "lwbsd RADIUS accounting: $COUNT Starts then $COUNT Stops, $N in flight, $RUNS runs, store $STORE on $(df -T "$T" | awk 'NR==2 {print $2}') ($T), loopback"
-: >"$T/start.txt"
-: >"$T/stop.txt"
+echo "lwbsd RADIUS accounting: $COUNT Starts then $COUNT Stops, $N in flight, $RUNS runs, store $STORE on $(df -T "$tmp" | awk 'NR==2 {print $2}') ($tmp), loopback"
 for r in $(seq "$RUNS"); do
-	rm -f "$T/radius.journal"
+	rm -f "$tmp/radius.journal"
 	if [ "$STORE" = postgres ]; then "$PSQL" -XAtq "$PG_DSN" -c "TRUNCATE radius_bindings"; fi
 	start_lwbsd
-	OUT=$("$GEN" 127.0.0.1 "$RPORT" benchsecret "$COUNT" "$N" start,stop)
-	echo "run $r: $(echo "$OUT" | tr '\n' ';')"
-	echo "$OUT" | awk '$1 == "start" {print int($4)}' >>"$T/start.txt"
-	echo "$OUT" | awk '$1 == "stop" {print int($4)}' >>"$T/stop.txt"
+	echo "run $r:"
+	radius_phase start "$pid" $DB
+	radius_phase stop "$pid" $DB
 	stop_lwbsd
 done
-echo "Start/s durable: $(stats <"$T/start.txt")"
-echo "Stop/s durable:  $(stats <"$T/stop.txt")"
+radius_summary start Start lwbsd
+radius_summary stop Stop lwbsd
 if [ "$STORE" = postgres ]; then exit 0; fi
 
-rm -f "$T/radius.journal"
+rm -f "$tmp/radius.journal"
 start_lwbsd
-BEFORE=$(rss_kb "$PID")
-"$GEN" 127.0.0.1 "$RPORT" benchsecret "$COUNT_MEM" "$N" start >/dev/null
-AFTER=$(rss_kb "$PID")
+BEFORE=$(rss_kb "$pid")
+"$GEN" 127.0.0.1 "$RPORT" "$SECRET" "$COUNT_MEM" "$N" start >/dev/null
+AFTER=$(rss_kb "$pid")
 stop_lwbsd
-JBYTES=$(stat -c %s "$T/radius.journal")
+JBYTES=$(stat -c %s "$tmp/radius.journal")
 echo "memory: $COUNT_MEM bindings: RSS +$(( (AFTER - BEFORE) / 1024 )) MiB" \
 	"($(( (AFTER - BEFORE) * 1024 / COUNT_MEM )) bytes per binding); journal $(( JBYTES / 1048576 )) MiB" \
 	"($(( JBYTES / COUNT_MEM )) bytes per binding)"
 T0=$(date +%s%N)
 start_lwbsd
 T1=$(date +%s%N)
-echo "restart with $COUNT_MEM bindings in the journal: ready after $(( (T1 - T0) / 1000000 )) ms, RSS $(( $(rss_kb "$PID") / 1024 )) MiB"
+echo "restart with $COUNT_MEM bindings in the journal: ready after $(( (T1 - T0) / 1000000 )) ms, RSS $(( $(rss_kb "$pid") / 1024 )) MiB"
 stop_lwbsd

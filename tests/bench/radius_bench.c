@@ -7,8 +7,10 @@
  * (indexes FIRST .. FIRST+COUNT-1), keeping INFLIGHT requests outstanding
  * over enough sockets for 8-bit Identifiers, then (phase stop) the Stops
  * of the same sessions. A request unanswered after 2 s is sent again
- * unchanged (a retransmission). Checks each Response Authenticator and
- * prints, per phase, "PHASE COUNT SECONDS RATE/s retransmissions N". */
+ * unchanged (a retransmission); one sent MAX_SENDS times without an answer
+ * ends the run with exit status 1 (a server that drops what it cannot
+ * store never answers). Checks each Response Authenticator and prints,
+ * per phase, "PHASE COUNT SECONDS RATE/s retransmissions N bad N". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -24,9 +26,11 @@
 
 #define IDS_PER_SOCK 256
 #define TIMEOUT_S 2.0
+#define MAX_SENDS 10
 
 struct slot {
 	int used;
+	int sends;
 	double sent;
 	uint16_t len;
 	uint8_t pkt[320];
@@ -35,8 +39,9 @@ struct slot {
 struct sock {
 	int fd;
 	struct slot slot[IDS_PER_SOCK];
-	uint8_t free_ids[IDS_PER_SOCK];
-	int nfree;
+	uint8_t free_ids[IDS_PER_SOCK]; /* a ring: taken at head, the oldest freed */
+	unsigned head;
+	unsigned nfree;
 };
 
 static const char *secret;
@@ -128,6 +133,25 @@ static int response_ok(const uint8_t *r, size_t n, const uint8_t *req)
 	return memcmp(d, r + 4, 16) == 0;
 }
 
+/* Identifiers are reused oldest freed first: a server may still be
+ * finishing the request it has just answered (FreeRADIUS's main thread
+ * after its worker sent the answer) and takes a new request with the same
+ * Identifier at once for a conflicting one. */
+static uint8_t take_id(struct sock *s)
+{
+	uint8_t id = s->free_ids[s->head];
+
+	s->head = (s->head + 1) % IDS_PER_SOCK;
+	s->nfree--;
+	return id;
+}
+
+static void put_id(struct sock *s, uint8_t id)
+{
+	s->free_ids[(s->head + s->nfree) % IDS_PER_SOCK] = id;
+	s->nfree++;
+}
+
 static int run_phase(struct sock *s, int nsock, int status, uint32_t first, uint32_t count,
 		     unsigned inflight, const char *name)
 {
@@ -156,10 +180,11 @@ static int run_phase(struct sock *s, int nsock, int status, uint32_t first, uint
 			if (k < 0)
 				break;
 			rr = (k + 1) % nsock;
-			uint8_t id = s[k].free_ids[--s[k].nfree];
+			uint8_t id = take_id(&s[k]);
 			struct slot *sl = &s[k].slot[id];
 			sl->len = build(sl->pkt, id, status, first + next);
 			sl->used = 1;
+			sl->sends = 1;
 			sl->sent = now_s();
 			if (send(s[k].fd, sl->pkt, sl->len, 0) < 0 && errno != EAGAIN && errno != ENOBUFS) {
 				perror("send");
@@ -186,7 +211,7 @@ static int run_phase(struct sock *s, int nsock, int status, uint32_t first, uint
 					continue;
 				}
 				sl->used = 0;
-				s[k].free_ids[s[k].nfree++] = buf[1];
+				put_id(&s[k], buf[1]);
 				out--;
 				done++;
 			}
@@ -198,6 +223,13 @@ static int run_phase(struct sock *s, int nsock, int status, uint32_t first, uint
 				for (int id = 0; id < IDS_PER_SOCK; id++) {
 					struct slot *sl = &s[k].slot[id];
 					if (sl->used && t - sl->sent > TIMEOUT_S) {
+						if (sl->sends == MAX_SENDS) {
+							fprintf(stderr, "radius_bench: %s: no answer after %d sends\n",
+								name, MAX_SENDS);
+							free(pfd);
+							return -1;
+						}
+						sl->sends++;
 						sl->sent = t;
 						send(s[k].fd, sl->pkt, sl->len, 0);
 						retrans++;
@@ -242,7 +274,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (int id = 0; id < 200; id++)
-			s[k].free_ids[s[k].nfree++] = (uint8_t)id;
+			put_id(&s[k], (uint8_t)id);
 	}
 	freeaddrinfo(ai);
 	if (strstr(phases, "start") && run_phase(s, nsock, 1, first, count, inflight, "start"))

@@ -2,6 +2,9 @@
 # Source it, then:
 #   pg_start            starts the cluster, sets PG_DSN (and PGHOST, PGPORT,
 #                       PGDATABASE, PGUSER) and prints the DSN
+#   pg_durable          restarts it with fsync, synchronous_commit and
+#                       full_page_writes on (PostgreSQL's defaults), for the
+#                       benchmarks of durable writes
 #   pg_stop             stops it and removes its directory
 # initdb/pg_ctl are searched in PATH and /usr/lib/postgresql/*/bin. When they
 # are missing the caller fails, unless LWBS_ALLOW_SKIP=1 (exit 77: skipped).
@@ -51,6 +54,12 @@ pg_start() {
 	export PGHOST PGPORT PGUSER PGDATABASE
 	PG_DSN="host=$PG_DIR port=$PGPORT user=$PG_OWNER dbname=postgres"
 	echo "$PG_DSN"
+}
+
+pg_durable() {
+	$PG_RUN "$PG_CTL" -D "$PG_DIR/data" -m fast -w stop >/dev/null
+	$PG_RUN "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+		-o "-c listen_addresses='' -k $PG_DIR -p $PGPORT -c shared_buffers=256MB -c max_wal_size=4GB" start >/dev/null
 }
 
 pg_stop() {
