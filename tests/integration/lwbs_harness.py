@@ -7,6 +7,7 @@ report, radclient, the command line and the loop over named tests.
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -39,11 +40,22 @@ def check(cond, what, server=None):
 
 
 def free_port(kind=socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port free on 0.0.0.0 for kind, drawn below the kernel's ephemeral
+    range (32768-60999): a port the kernel hands out for bind(0) is also
+    handed to the next client socket of a test running in parallel, which
+    then takes it before lwbsd binds it."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10000, 32000)
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("0.0.0.0", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise Failure("no free port found")
 
 
 class Lwbsd:

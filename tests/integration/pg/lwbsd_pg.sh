@@ -66,7 +66,7 @@ PY
 # audit check below needs the server's default back for lwbsd's sessions.
 sql "ALTER ROLE CURRENT_USER SET synchronous_commit = on"
 
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(PYTHONPATH="$SRC/tests/integration" python3 -c 'from lwbs_harness import free_port; print(free_port())')
 conf() { # conf STACK
 	cat <<EOF
 listeners:
