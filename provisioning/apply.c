@@ -8,9 +8,15 @@
  *   3. only new and changed rows are COPYed (overrides, identities,
  *      secrets; streamed while they are built) and written set-based:
  *      UPDATE of the changed, plain INSERT of the new, DELETE;
- *   4. --prune BATCH deletes the batch's devices that were not given.
+ *   4. --prune BATCH deletes the batch's devices that were not given;
+ *   5. templates: when the files have a `templates:` key, the stored list
+ *      is compared position by position and, if it differs, replaced.
+ * Devices lwbsd enrolled from a template (devices.enrolled_at) belong to
+ * no batch, so --prune never removes them; a file device with the same
+ * endpoint takes the row over (it becomes provisioned), and one that
+ * claims an identity of an enrolled device replaces that device.
  * An unchanged set of files therefore writes nothing. diff stops after 2
- * (and counts 4) and rolls back. */
+ * (and counts 4 and 5) and rolls back. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -42,6 +48,9 @@ struct run {
 	struct dev_hash *dh;
 	size_t n_pnew, n_pchanged, n_new, n_changed, n_pruned;
 	PGresult *pruned; /* endpoints removed (or, dry, to be removed) */
+	PGresult *replaced; /* enrolled devices replaced by file devices */
+	/* templates, with p->has_templates: compared by position */
+	size_t n_tnew, n_tchanged, n_tremoved;
 };
 
 /* "\\x<64 hex>" (bytea text output) or 64 hex digits into out. */
@@ -143,6 +152,100 @@ out:
 	lwbs_buf_finish_secret(&sb);
 	lwbs_provision_doc_finish(&d);
 	return rc;
+}
+
+/* ---------- templates ---------- */
+
+static void put_uint(struct lwbs_buf *b, size_t v);
+
+static bool same_str(const char *a, PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return !a;
+	return a && !strcmp(a, PQgetvalue(res, row, col));
+}
+
+/* Compares the files' templates with the stored list, position by
+ * position, and stages the files' list in stage_t when they differ. */
+static int stage_templates(struct run *r)
+{
+	const struct lwbs_prov *p = r->p;
+	struct lwbs_buf tb;
+	PGresult *res;
+	size_t stored;
+	int rc = -1;
+
+	if (!p->has_templates)
+		return 0;
+	if (pv_query(r->c, "templates",
+		     "SELECT t.plmn, t.apn, p.name FROM templates t JOIN profiles p ON p.id = t.profile_id "
+		     "ORDER BY t.position",
+		     0, NULL, &res))
+		return -1;
+	stored = (size_t)PQntuples(res);
+	for (size_t i = 0; i < p->n_templates; i++) {
+		const struct lwbs_prov_template *t = &p->templates[i];
+		if (i >= stored)
+			r->n_tnew++;
+		else if (!same_str(t->plmn, res, (int)i, 0) || !same_str(t->apn, res, (int)i, 1) ||
+			 !same_str(t->profile_name, res, (int)i, 2))
+			r->n_tchanged++;
+	}
+	if (stored > p->n_templates)
+		r->n_tremoved = stored - p->n_templates;
+	PQclear(res);
+	if (!r->n_tnew && !r->n_tchanged && !r->n_tremoved)
+		return 0;
+	lwbs_buf_init(&tb, 0);
+	for (size_t i = 0; i < p->n_templates; i++) {
+		const struct lwbs_prov_template *t = &p->templates[i];
+		put_uint(&tb, i + 1);
+		lwbs_buf_putc(&tb, '\t');
+		if (t->plmn)
+			pv_copy_text(&tb, t->plmn, strlen(t->plmn));
+		else
+			lwbs_buf_puts(&tb, "\\N");
+		lwbs_buf_putc(&tb, '\t');
+		if (t->apn)
+			pv_copy_text(&tb, t->apn, strlen(t->apn));
+		else
+			lwbs_buf_puts(&tb, "\\N");
+		lwbs_buf_putc(&tb, '\t');
+		pv_copy_text(&tb, t->profile_name, strlen(t->profile_name));
+		lwbs_buf_putc(&tb, '\n');
+	}
+	if (lwbs_buf_err(&tb))
+		fprintf(stderr, "lwbsctl: out of memory\n");
+	else if (!pv_exec(r->c, "stage",
+			  "CREATE TEMP TABLE stage_t (position integer, plmn text, apn text, profile text) ON COMMIT DROP") &&
+		 !pv_copy_in(r->c, "templates", "COPY stage_t FROM STDIN", &tb))
+		rc = 0;
+	lwbs_buf_finish(&tb);
+	return rc;
+}
+
+/* Replaces the stored list with stage_t (after the profiles are written). */
+static int write_templates(struct run *r)
+{
+	if (!r->n_tnew && !r->n_tchanged && !r->n_tremoved)
+		return 0;
+	return pv_exec(r->c, "templates",
+		       "DELETE FROM templates; "
+		       "INSERT INTO templates (position, plmn, apn, profile_id) "
+		       "SELECT s.position, s.plmn, s.apn, p.id FROM stage_t s JOIN profiles p ON p.name = s.profile");
+}
+
+/* Enrolled devices (not listed by endpoint) holding an identity that a new
+ * or changed file device claims: the files win, the enrolled row goes
+ * (with its generated credentials). */
+static int replace_enrolled(struct run *r)
+{
+	return pv_query(r->c, "enrolled devices",
+			"DELETE FROM devices d WHERE d.enrolled_at IS NOT NULL "
+			"AND NOT EXISTS (SELECT 1 FROM stage_d s WHERE s.endpoint = d.endpoint) "
+			"AND EXISTS (SELECT 1 FROM device_identities x JOIN stage_i s ON s.kind = x.kind AND s.key = x.key "
+			"WHERE x.device_id = d.id) RETURNING d.endpoint",
+			0, NULL, &r->replaced);
 }
 
 /* ---------- devices: which changed ---------- */
@@ -460,8 +563,8 @@ static const char *const write_sql[][2] = {
 	 * the only writer of devices. */
 	{"devices",
 	 "UPDATE devices d SET profile_id = p.id, batch = s.batch, overrides = s.overrides, hash = s.hash, "
-	 "hash_redacted = s.hash_redacted, updated_at = now() FROM stage_d s JOIN profiles p ON p.name = s.profile "
-	 "WHERE s.existed AND d.endpoint = s.endpoint"},
+	 "hash_redacted = s.hash_redacted, updated_at = now(), enrolled_at = NULL, enrolled_template = NULL "
+	 "FROM stage_d s JOIN profiles p ON p.name = s.profile WHERE s.existed AND d.endpoint = s.endpoint"},
 	{"devices",
 	 "INSERT INTO devices (endpoint, profile_id, batch, overrides, hash, hash_redacted) "
 	 "SELECT s.endpoint, p.id, s.batch, s.overrides, s.hash, s.hash_redacted FROM stage_d s "
@@ -527,6 +630,15 @@ static void report(const struct run *r)
 	       r->p->n_devices - r->n_new - r->n_changed, r->n_pruned);
 	list_names(r, "new", ST_NEW);
 	list_names(r, "changed", ST_CHANGED);
+	if (r->replaced && PQntuples(r->replaced)) {
+		int n = PQntuples(r->replaced);
+		printf("replaced enrolled devices (an identity is now a file device's):");
+		for (int i = 0; i < n && (size_t)i < r->show; i++)
+			printf(" %s", PQgetvalue(r->replaced, i, 0));
+		if ((size_t)n > r->show)
+			printf(" ... and %zu more", (size_t)n - r->show);
+		printf("\n");
+	}
 	if (r->n_pruned) {
 		size_t n = r->n_pruned < r->show ? r->n_pruned : r->show;
 		printf("removed devices:");
@@ -536,6 +648,9 @@ static void report(const struct run *r)
 			printf(" ... and %zu more", r->n_pruned - n);
 		printf("\n");
 	}
+	if (r->p->has_templates)
+		printf("templates: %zu new, %zu changed, %zu unchanged, %zu removed\n", r->n_tnew, r->n_tchanged,
+		       r->p->n_templates - r->n_tnew - r->n_tchanged, r->n_tremoved);
 }
 
 static int run_apply(struct run *r)
@@ -547,15 +662,15 @@ static int run_apply(struct run *r)
 	if (pv_exec(r->c, "begin", "BEGIN") || pv_exec(r->c, "lock", PV_LOCK) ||
 	    pv_exec(r->c, "work_mem", "SET LOCAL work_mem = '256MB'"))
 		return -1;
-	if (pv_query(r->c, "schema", "SELECT to_regclass('devices') IS NOT NULL", 0, NULL, &res))
+	if (pv_query(r->c, "schema", "SELECT to_regclass('templates') IS NOT NULL", 0, NULL, &res))
 		goto fail;
 	if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		PQclear(res);
-		fprintf(stderr, "lwbsctl: the database has no lwbs schema: run 'lwbsctl db migrate' first\n");
+		fprintf(stderr, "lwbsctl: the database lacks the lwbs schema (version 2): run 'lwbsctl db migrate' first\n");
 		goto fail;
 	}
 	PQclear(res);
-	if (stage_profiles(r) || classify_devices(r) || (r->prune && r->dry && prune(r)))
+	if (stage_profiles(r) || stage_templates(r) || classify_devices(r) || (r->prune && r->dry && prune(r)))
 		goto fail;
 	if (r->dry) {
 		report(r);
@@ -563,11 +678,13 @@ static int run_apply(struct run *r)
 		pv_rollback(r->c);
 		return 0;
 	}
-	if (stage_devices(r) || check_redacted(r))
+	if (stage_devices(r) || check_redacted(r) || replace_enrolled(r))
 		goto fail;
 	for (size_t i = 0; i < sizeof(write_sql) / sizeof(write_sql[0]); i++)
 		if (pv_exec(r->c, write_sql[i][0], write_sql[i][1]))
 			goto fail;
+	if (write_templates(r))
+		goto fail;
 	if (r->prune && prune(r))
 		goto fail;
 	if (pv_exec(r->c, "commit", "COMMIT"))
@@ -593,10 +710,6 @@ static const struct option db_opts[] = {
 	{0},
 };
 
-/* Generated DM credentials must be stored before they are written to a
- * device; only the embedded store (its state journal) does that so far, so
- * a profile asking for them cannot go into PostgreSQL: say where, apply
- * nothing. (The stored document would otherwise lose the request.) */
 static int db_command(int argc, char **argv, bool dry)
 {
 	const char *dsn = NULL, *dsn_file = NULL;
@@ -628,6 +741,7 @@ static int db_command(int argc, char **argv, bool dry)
 	if ((r.c = pv_connect(dsn, dsn_file)) && !run_apply(&r))
 		rc = 0;
 	PQclear(r.pruned);
+	PQclear(r.replaced);
 	PQfinish(r.c);
 	free(r.pstate);
 	free(r.dh);
@@ -659,7 +773,11 @@ int lwbs_provision_cmd_validate(int argc, char **argv)
 	}
 	if (!(p = pv_load(argv + 1, argc - 1, true)))
 		return 1;
-	printf("%zu profiles, %zu devices: valid\n", p->n_profiles, p->n_devices);
+	if (p->has_templates)
+		printf("%zu profiles, %zu devices, %zu templates: valid\n", p->n_profiles, p->n_devices,
+		       p->n_templates);
+	else
+		printf("%zu profiles, %zu devices: valid\n", p->n_profiles, p->n_devices);
 	lwbs_prov_destroy(p);
 	return 0;
 }

@@ -2,7 +2,13 @@
  * devices as YAML that `apply` takes back unchanged. Each profile and
  * device is one line, a JSON object (JSON is YAML). Secrets are written
  * as "redacted" unless --show-secrets. Devices are split into documents
- * of 50,000 to bound the loader's memory when the file is read back. */
+ * of 50,000 to bound the loader's memory when the file is read back.
+ *
+ * Without --batch the auto-enrolment templates are written too (as
+ * `templates:`, so that apply replaces the stored list with them). Devices
+ * lwbsd enrolled from a template are not written: they are state made at
+ * bootstrap, like their generated credentials (lwbsctl credentials
+ * export), not provisioning input; the header says how many there are. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +74,9 @@ static int copy_out(PGconn *c, const char *sql, FILE *out, const char *prefix, s
 static int export(PGconn *c, const char *batch, bool show, FILE *out)
 {
 	char *lit = NULL, *sql = NULL;
-	size_t np = 0, nd = 0;
+	size_t np = 0, nd = 0, nt = 0;
+	long enrolled = 0;
+	PGresult *res;
 	int rc = -1;
 	const char *secret = show ? SHOWN : HIDDEN;
 
@@ -78,8 +86,15 @@ static int export(PGconn *c, const char *batch, bool show, FILE *out)
 	}
 	if (pv_exec(c, "begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 		goto out;
+	if (pv_query(c, "export", "SELECT count(*) FROM devices WHERE enrolled_at IS NOT NULL", 0, NULL, &res))
+		goto out;
+	enrolled = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
 	fprintf(out, "# lwbs provisioning export%s%s%s\n", batch ? " (batch " : "", batch ? batch : "",
 		batch ? ")" : "");
+	if (enrolled && !batch)
+		fprintf(out, "# not exported: %ld devices lwbsd enrolled from templates (state, not provisioning)\n",
+			enrolled);
 	fputs("profiles:\n", out);
 	if (asprintf(&sql,
 		     "COPY (SELECT lwbs_unredact(p.doc, " SECRETS_SQL("profile_secrets", "profile_id", "p.id", "%s")
@@ -91,6 +106,15 @@ static int export(PGconn *c, const char *batch, bool show, FILE *out)
 		goto out;
 	free(sql);
 	sql = NULL;
+	if (!batch) {
+		fputs("templates:\n", out);
+		if (copy_out(c,
+			     "COPY (SELECT jsonb_strip_nulls(jsonb_build_object('plmn', t.plmn, 'apn', t.apn, "
+			     "'profile', p.name)) FROM templates t JOIN profiles p ON p.id = t.profile_id "
+			     "ORDER BY t.position) TO STDOUT",
+			     out, "  - ", 0, "", &nt))
+			goto out;
+	}
 	fputs("devices:\n", out);
 	if (asprintf(&sql,
 		     "COPY (SELECT lwbs_unredact(jsonb_strip_nulls(jsonb_build_object('endpoint', d.endpoint, "
@@ -100,8 +124,8 @@ static int export(PGconn *c, const char *batch, bool show, FILE *out)
 		     "LEFT JOIN (SELECT device_id, jsonb_object_agg(CASE kind WHEN 'psk_id' THEN 'psk_identity' "
 		     "WHEN 'imei' THEN CASE WHEN length(value) = 16 THEN 'imeisv' ELSE 'imei' END ELSE kind END, "
 		     "value) AS ids FROM device_identities GROUP BY device_id) i ON i.device_id = d.id "
-		     "%s%s ORDER BY d.endpoint) TO STDOUT",
-		     secret, batch ? "WHERE d.batch = " : "", batch ? lit : "") < 0)
+		     "WHERE d.enrolled_at IS NULL %s%s ORDER BY d.endpoint) TO STDOUT",
+		     secret, batch ? "AND d.batch = " : "", batch ? lit : "") < 0)
 		goto out;
 	if (copy_out(c, sql, out, "  - ", DEVICES_PER_DOC, "devices:\n", &nd))
 		goto out;
@@ -110,7 +134,12 @@ static int export(PGconn *c, const char *batch, bool show, FILE *out)
 		fprintf(stderr, "lwbsctl: export: write error\n");
 		goto out;
 	}
-	fprintf(stderr, "exported %zu profiles, %zu devices%s\n", np, nd, show ? " (with secrets)" : "");
+	fprintf(stderr, "exported %zu profiles, %zu devices%s", np, nd, show ? " (with secrets)" : "");
+	if (!batch)
+		fprintf(stderr, ", %zu templates", nt);
+	if (enrolled && !batch)
+		fprintf(stderr, "; %ld enrolled devices not exported", enrolled);
+	fputc('\n', stderr);
 	rc = 0;
 out:
 	if (rc)

@@ -153,8 +153,4 @@ struct lwbs_identity_resolver {
 int lwbs_identity_resolve(const struct lwbs_identity_resolver *r, const struct sockaddr *src, const char *ep,
 			  int64_t now, lwbs_identity_done_fn cb, void *arg);
 
-/* lwbsctl credentials export (export.c): argv[0] = "export". Returns the
- * exit status. */
-int lwbs_identity_cmd_credentials_export(int argc, char **argv);
-
 #endif

@@ -268,6 +268,9 @@ struct lwbs_prov {
 	/* Auto-enrolment templates in file order (top-level `templates:`). */
 	struct lwbs_prov_template *templates;
 	size_t n_templates, cap_templates;
+	/* Some document had a top-level `templates:` key (an empty one
+	 * included): lwbsctl provision apply replaces the stored list. */
+	bool has_templates;
 	/* Profiles sorted by name (internal, set by lwbs_prov_finish()). */
 	struct lwbs_prov_profile **sorted_profiles;
 };

@@ -13,8 +13,8 @@
  * secrets were exported redacted has no `hash` and is compared on
  * `hash_redacted` (its secrets are kept as stored).
  *
- * The rest (db.c, migrate.c, apply.c, export.c, progress.c, cmd.c) is the
- * lwbsctl front end: libpq, synchronous.
+ * The rest (db.c, migrate.c, apply.c, export.c, progress.c, credentials.c)
+ * is the lwbsctl front end: libpq, synchronous.
  */
 #ifndef LWBS_PROVISION_H
 #define LWBS_PROVISION_H
@@ -86,5 +86,8 @@ int lwbs_provision_cmd_diff(int argc, char **argv);
 int lwbs_provision_cmd_apply(int argc, char **argv);
 int lwbs_provision_cmd_export(int argc, char **argv);
 int lwbs_provision_cmd_migrate(int argc, char **argv);
+/* lwbsctl credentials export (credentials.c): from the state journal or
+ * from PostgreSQL. */
+int lwbs_provision_cmd_credentials_export(int argc, char **argv);
 
 #endif

@@ -33,6 +33,11 @@
  * errors with -EIO, stored documents the loader refuses with -EBADMSG.
  * A dropped connection reconnects after 100 ms, doubling up to 5 s.
  *
+ * Enrolment: enrol() (store.h) is queued, bounded and answered like a
+ * lookup; the device is committed before the plan is answered, 0 and a
+ * NULL plan when no template fits, -EEXIST when its endpoint or one of
+ * its identities belongs to another device (docs/identity.md).
+ *
  * Plans are built by the embedded store's code from the stored documents:
  * one plan per profile, cached by the profile's id, updated_at and hashes,
  * shared by every device without overrides; a device with overrides gets

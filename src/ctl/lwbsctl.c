@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "dns_cmd.h"
-#include "lwbs/identity.h"
 #include "lwbs/provision.h"
 #include "../radius/radius_cmd.h"
 
@@ -26,8 +25,8 @@ static const struct command commands[] = {
 	{"provision", "export", lwbs_provision_cmd_export, "[--dsn-file FILE] [--batch B] [--show-secrets]  stored data as YAML"},
 	{"radius", "import", lwbs_radius_cmd_import, "--journal PATH | --dsn-file F  FILE...  FreeRADIUS detail files into the bindings"},
 	{"radius", "show", lwbs_radius_cmd_show, "--journal PATH [ADDRESS]  bindings held by the journal"},
-	{"credentials", "export", lwbs_identity_cmd_credentials_export,
-	 "--state FILE [--format leshan|csv] [--ssid N]  generated DM credentials for the DM server"},
+	{"credentials", "export", lwbs_provision_cmd_credentials_export,
+	 "--state FILE | --dsn-file F  [--format leshan|csv] [--ssid N]  generated DM credentials for the DM server"},
 };
 
 static int help(FILE *f)

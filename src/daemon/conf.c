@@ -847,9 +847,10 @@ static int check_store_use(struct ctx *x)
 				    "front end (stack: libcoap, every dtls listener) cannot wait for; use stack: native "
 				    "or the embedded store",
 				    l->address, l->port);
-		if (l->identity.auto_enrol && (pg || !c->state_journal))
+		if (l->identity.auto_enrol && !pg && !c->state_journal)
 			return fail(x, x->store_node,
-				    "listener %s port %u: auto_enrol needs the embedded store with a state_journal",
+				    "listener %s port %u: auto_enrol needs a state_journal (embedded store) or the "
+				    "postgresql store",
 				    l->address, l->port);
 	}
 	return 0;

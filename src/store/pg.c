@@ -19,7 +19,11 @@
  * INSERTed (ON CONFLICT DO NOTHING, or DO UPDATE when rotating) and read
  * back, in a second round trip on the same connection, before the plan is
  * answered: what the device is given is stored first, and two lwbsd
- * instances racing for a device agree on the row that won. */
+ * instances racing for a device agree on the row that won.
+ *
+ * An enrolment (enrol(), pg_enrol.h) is queued like a lookup by endpoint
+ * that first sends the INSERT of pg_enrol.c on its connection; the lookup
+ * follows on the same connection once the INSERT answered. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -35,6 +39,7 @@
 #include "lwbs/identity.h"
 #include "lwbs/prov.h"
 #include "lwbs/store_pg.h"
+#include "pg_enrol.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -50,6 +55,7 @@ struct lreq {
 	enum lwbs_ident_kind kind;
 	bool want_doc; /* ask for the profile document even if a plan is cached */
 	struct hold *gen; /* credentials sent to be stored: the hold to finish */
+	struct pg_enrol *enrol; /* enrolment (in this allocation), or NULL */
 	char value[];
 };
 
@@ -731,6 +737,57 @@ static int sql_error(PGresult *r)
 	return state && !strcmp(state, "57014") ? -ETIMEDOUT : -EIO;
 }
 
+/* ---------- enrolment ---------- */
+
+static bool conn_send_lookup(struct pg *g, struct conn *c, struct lreq *l);
+
+static bool enrol_send(struct conn *c, struct lreq *l)
+{
+	if (pg_enrol_send(c->pg, l->enrol))
+		return false;
+	c->lookup = l;
+	c->st = C_BUSY;
+	return true;
+}
+
+/* The INSERT of enrolment l answered with r: true when the lookup by
+ * endpoint went out on c (l is c's again); otherwise l has been answered
+ * (no template, or the error) and the caller frees it. */
+static bool enrol_inserted(struct pg *g, struct conn *c, struct lreq *l, PGresult *r)
+{
+	int rc = pg_enrol_result(r);
+
+	if (rc == 1) {
+		l->enrol->inserted = true;
+		if (conn_send_lookup(g, c, l))
+			return true;
+		set_error(g, "enrol %s: %s", l->value, PQerrorMessage(c->pg));
+		rc = -ECONNRESET;
+	} else if (rc < 0) {
+		if (rc == -EEXIST)
+			set_error(g, "enrol %s: an identity belongs to another device", l->value);
+		else if (r)
+			set_error(g, "enrol %s: %s", l->value, PQresultErrorMessage(r));
+		else
+			set_error(g, "enrol %s: no result", l->value);
+	}
+	if (rc < 0)
+		g->failures++;
+	l->cb(l->arg, rc < 0 ? rc : 0, NULL, NULL);
+	return false;
+}
+
+/* The device found by endpoint after an enrolment must be the enrolled
+ * one: 0, or -EEXIST when the endpoint is another device's. */
+static int enrol_check(struct pg *g, struct lreq *l, PGresult *r)
+{
+	int rc = pg_enrol_check(l->enrol, r, COL_IMSI);
+
+	if (rc)
+		set_error(g, "enrol %s: the endpoint belongs to another device", l->value);
+	return rc;
+}
+
 /* The credentials sent by gen_send() are stored: r is their read back. */
 static struct hold *finish_generated(struct pg *g, struct lreq *l, PGresult *r, int *err)
 {
@@ -761,12 +818,23 @@ static void finish_lookup(struct pg *g, struct conn *c, struct lreq *l, PGresult
 	struct hold *h = NULL;
 	int err = 0;
 
+	if (l->enrol && !l->enrol->inserted) {
+		if (enrol_inserted(g, c, l, r))
+			return;
+		free(l);
+		return;
+	}
 	if (l->gen) {
 		h = finish_generated(g, l, r, &err);
 	} else if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		err = sql_error(r);
 		if (r)
 			set_error(g, "lookup: %s", PQresultErrorMessage(r));
+	} else if (PQntuples(r) == 1 && PQnfields(r) == LOOKUP_COLUMNS &&
+		   (err = l->enrol ? enrol_check(g, l, r) : 0)) {
+		wipe_value(r, 2);
+		wipe_value(r, 3);
+		wipe_value(r, COL_GENERATED);
 	} else if (PQntuples(r) == 1 && PQnfields(r) == LOOKUP_COLUMNS) {
 		h = hold_from_row(g, r, &err);
 		if (h && lwbs_prov_profile_generates(hold_profile(h))) {
@@ -907,6 +975,9 @@ static bool conn_send_lookup(struct pg *g, struct conn *c, struct lreq *l)
 	const char *ident = ident_sql(l->kind);
 	struct lwbs_buf known;
 	int ok;
+
+	if (l->enrol && !l->enrol->inserted)
+		return enrol_send(c, l);
 
 	lwbs_buf_init(&known, 0);
 	if (known_versions(g, l->want_doc, &known)) {
@@ -1166,9 +1237,55 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 	l->kind = q->kind;
 	l->want_doc = false;
 	l->gen = NULL;
+	l->enrol = NULL;
 	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
 	memcpy(l->value, v, n);
 	l->value[n] = 0;
+	fifo_push(&g->lq, l);
+	try_dispatch(g);
+	return 0;
+}
+
+/* Queued like a lookup by endpoint; conn_send_lookup() sends the INSERT
+ * first. */
+static int pg_enrol(struct lwbs_store *s, const struct lwbs_store_enrolment *e, lwbs_store_lookup_fn cb,
+		    void *arg)
+{
+	struct pg *g = (struct pg *)s;
+	const char *ep = e ? e->ident[LWBS_IDENT_ENDPOINT] : NULL;
+	size_t n, off;
+	struct lreq *l;
+
+	if (!e || !cb || !ep)
+		return -EINVAL;
+	for (int k = 0; k < LWBS_IDENT_COUNT; k++) {
+		const char *v = e->ident[k];
+		if (v && (!*v || !lwbs_utf8_valid((const uint8_t *)v, strlen(v))))
+			return -EINVAL;
+	}
+	if (all_down(g)) {
+		g->failures++;
+		cb(arg, -ENOTCONN, NULL, NULL);
+		return 0;
+	}
+	if (g->lq.n >= g->queue_max) {
+		g->failures++;
+		cb(arg, -EBUSY, NULL, NULL);
+		return 0;
+	}
+	n = strlen(ep);
+	off = (sizeof(*l) + n + 1 + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+	l = malloc(off + pg_enrol_size(e));
+	if (!l)
+		return -ENOMEM;
+	l->cb = cb;
+	l->arg = arg;
+	l->kind = LWBS_IDENT_ENDPOINT;
+	l->want_doc = false;
+	l->gen = NULL;
+	l->enrol = pg_enrol_copy((char *)l + off, e);
+	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
+	memcpy(l->value, ep, n + 1);
 	fifo_push(&g->lq, l);
 	try_dispatch(g);
 	return 0;
@@ -1306,6 +1423,7 @@ static const struct lwbs_store_ops pg_ops = {
 	.audit = pg_audit,
 	.reload = pg_reload,
 	.destroy = pg_destroy,
+	.enrol = pg_enrol,
 };
 
 /* The first line of path, without its line end; NULL with err filled. */

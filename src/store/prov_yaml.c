@@ -1502,14 +1502,16 @@ static int load_doc(struct ld *l, yaml_node_t *root)
 	while ((rc = map_next(l, &it, &kv)) > 0) {
 		int (*fn)(struct ld *, yaml_node_t *);
 
-		if (!strcmp(kv.key, "profiles"))
+		if (!strcmp(kv.key, "profiles")) {
 			fn = add_profile;
-		else if (!strcmp(kv.key, "devices"))
+		} else if (!strcmp(kv.key, "devices")) {
 			fn = add_device;
-		else if (!strcmp(kv.key, "templates"))
+		} else if (!strcmp(kv.key, "templates")) {
 			fn = add_template;
-		else
+			l->p->has_templates = true;
+		} else {
 			return unknown_key(l, &kv, "the top level (profiles, devices, templates)");
+		}
 		if (kv.v->type == YAML_SCALAR_NODE && !slen(kv.v))
 			continue; /* "devices:" with nothing */
 		if ((rc = want(l, kv.v, YAML_SEQUENCE_NODE, "a list")))

@@ -6,7 +6,12 @@ source address (--local) through a trusted listener; the identity policy
 decides, the store finds (or enrols) the device. Checked through devsim's
 report, the audit file, the metrics and lwbsctl credentials export.
 
-usage: identity_test.py --lwbsd PATH --lwbsctl PATH --devsim PATH [--radclient PATH] TEST
+With --dsn-file (tests/integration/pg/enrol.sh: a throwaway cluster, migrated)
+lwbsd runs on the PostgreSQL store instead, filled by lwbsctl provision apply,
+and the tests read the database with psql.
+
+usage: identity_test.py --lwbsd PATH --lwbsctl PATH --devsim PATH [--radclient PATH]
+                        [--dsn-file FILE --psql PATH] TEST
 """
 import argparse
 import json
@@ -42,6 +47,7 @@ devices:
     imsi: "262010000000002"
 templates:
   - {plmn: "26201", apn: iot.example, profile: basic}
+  - {plmn: "26202", profile: generated}
 """
 
 
@@ -73,6 +79,13 @@ class Server(Lwbsd):
         self.journal = os.path.join(self.dir, "state.journal")
         with open(os.path.join(self.dir, "devices.yaml"), "w") as f:
             f.write(PROVISIONING)
+        if ARGS.dsn_file:
+            store = "store:\n  type: postgresql\n  dsn_file: %s\n  pool: 4\n" % ARGS.dsn_file
+            p = subprocess.run([ARGS.lwbsctl, "provision", "apply", "--dsn-file", ARGS.dsn_file,
+                                os.path.join(self.dir, "devices.yaml")], capture_output=True, text=True, timeout=60)
+            check(p.returncode == 0, "provision apply: %s %s" % (p.stdout, p.stderr))
+        else:
+            store = "store:\n  type: embedded\n  files: [devices.yaml]\n  state_journal: state.journal\n"
         with open(self.conf, "w") as f:
             f.write("""\
 listeners:
@@ -91,11 +104,7 @@ listeners:
       trusted_apns: [iot.example]
       max_binding_age: 1
 %s
-store:
-  type: embedded
-  files: [devices.yaml]
-  state_journal: state.journal
-audit:
+%saudit:
   file: audit.jsonl
   fsync: always
 metrics:
@@ -107,8 +116,8 @@ radius:
     - {address: 127.0.0.1, port: %d}
   nas:
     - {address: 127.0.0.0/8, secret: %s}
-%s""" % (self.port, policy, self.stale_port, stale_policy, self.metrics_port, self.radius_port, SECRET,
-                     extra))
+%s""" % (self.port, policy, self.stale_port, stale_policy, store, self.metrics_port, self.radius_port,
+                     SECRET, extra))
         self.launch(ARGS.lwbsd, "a", cwd=self.dir)
         self.wait_log("accounting on udp 127.0.0.1 port %d" % self.radius_port)
         self.wait_log("ready")
@@ -137,13 +146,29 @@ radius:
         check("Received Accounting-Response" in p.stdout and p.returncode == 0,
               "radclient: %s %s" % (p.stdout, p.stderr), self)
 
-    def bootstrap(self, ip, ep=None, port=None):
+    def bootstrap_cmd(self, ip, ep=None, port=None):
         cmd = [ARGS.devsim, "--server", "coap://127.0.0.1:%d" % (port or self.port), "--local", ip,
                "--timeout", "5"]
-        cmd += ["--ep", ep] if ep else []
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        check(p.stdout.strip(), "devsim gave no report: %s" % p.stderr, self)
-        return json.loads(p.stdout)
+        return cmd + (["--ep", ep] if ep else [])
+
+    def report(self, out, err):
+        check(out.strip(), "devsim gave no report: %s" % err, self)
+        return json.loads(out)
+
+    def bootstrap(self, ip, ep=None, port=None):
+        p = subprocess.run(self.bootstrap_cmd(ip, ep, port), capture_output=True, text=True, timeout=30)
+        return self.report(p.stdout, p.stderr)
+
+    def dsn(self):
+        with open(ARGS.dsn_file) as f:
+            return f.readline().strip()
+
+    def sql(self, query):
+        """One value (or rows joined by newlines) from the PostgreSQL store."""
+        p = subprocess.run([ARGS.psql, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", self.dsn(), "-c", query],
+                           capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, "psql %s: %s" % (query, p.stderr), self)
+        return p.stdout.strip()
 
     def audit_records(self):
         deadline = time.time() + 5
@@ -279,6 +304,118 @@ def t_credentials(s):
           [{k: e[k] for k in ("endpoint", "psk")} for e in entries], "leshan export: %s" % p.stdout, s)
 
 
+def dm_credentials(s, report):
+    """The generated PSK identity and key (hex) a device was given."""
+    o = report["objects"]
+    ident = [v["hex"] for k, v in o.items() if k.startswith("/0/") and k.endswith("/3") and v != {"hex": ""}]
+    key = [v["hex"] for k, v in o.items() if k.startswith("/0/") and k.endswith("/5") and v != {"hex": ""}]
+    check(len(ident) == 1 and len(key) == 1, "generated credentials: %s" % o, s)
+    return bytes.fromhex(ident[0]).decode(), key[0]
+
+
+def t_enrol_pg(s):
+    """PostgreSQL store: unknown devices enrolled from the templates table, once
+    (four concurrent first bootstraps end with one device and one key), their key
+    kept at re-bootstrap and exported by lwbsctl credentials export --dsn-file;
+    no fitting template is no_template; an endpoint of another device is a store
+    error; export and --prune leave enrolled devices alone, a file device claiming
+    an identity replaces one."""
+    imeisv = "3520990012345601"
+    ep = "urn:imei:" + luhn_imei(imeisv)
+    s.announce("127.0.0.17", imsi="262019999999999", imeisv=imeisv)
+    r = s.bootstrap("127.0.0.17", ep)
+    check(r["result"] == "ok" and objects_uri(r) == "coap://dm.example.net:5683", "enrolled: %s" % r, s)
+    row = s.sql("SELECT d.enrolled_template->>'profile', d.enrolled_template->>'position', d.batch IS NULL, "
+                "d.enrolled_at IS NOT NULL FROM devices d WHERE d.endpoint = '%s'" % ep)
+    check(row == "basic|1|t|t", "enrolled device row: %r" % row, s)
+    ids = s.sql("SELECT string_agg(kind || '=' || value || '/' || key, ' ' ORDER BY kind) FROM device_identities i "
+                "JOIN devices d ON d.id = i.device_id WHERE d.endpoint = '%s'" % ep)
+    check(ids == "imei=%s/%s imsi=262019999999999/262019999999999" % (luhn_imei(imeisv), imeisv[:14]),
+          "enrolled identities: %r" % ids, s)
+
+    # a generating template; four first bootstraps at once
+    imeisv2 = "3520990012345809"
+    ep2 = "urn:imei:" + luhn_imei(imeisv2)
+    s.announce("127.0.0.21", imsi="262029999999991", imeisv=imeisv2, home="26202", serving="26202")
+    # templates locked for 1.5 s: the four lookups miss and their INSERTs
+    # (which read templates) wait, then run together: one inserts, three
+    # meet its row (ON CONFLICT)
+    lock = subprocess.Popen([ARGS.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.dsn(), "-c",
+                             "BEGIN; LOCK TABLE templates; SELECT pg_sleep(1.5); COMMIT"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 10
+    while s.sql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'templates' AND l.mode = 'AccessExclusiveLock' AND l.granted") != "1":
+        check(time.time() < deadline, "the lock on templates was not taken", s)
+        time.sleep(0.05)
+    procs = [subprocess.Popen(s.bootstrap_cmd("127.0.0.21", ep2), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    reports = [s.report(*p.communicate(timeout=30)) for p in procs]
+    check(lock.wait(timeout=30) == 0, "psql holding the lock: %s" % lock.stderr.read(), s)
+    for r in reports:
+        check(r["result"] == "ok", "concurrent first bootstrap: %s" % r, s)
+    creds = [dm_credentials(s, r) for r in reports]
+    check(all(c == creds[0] for c in creds) and creds[0][0] == "dm-262029999999991",
+          "concurrent first bootstraps got different credentials: %s" % creds, s)
+    n = s.sql("SELECT count(*) FROM devices WHERE endpoint = '%s'" % ep2)
+    g = s.sql("SELECT count(*) FROM generated_credentials g JOIN devices d ON d.id = g.device_id "
+              "WHERE d.endpoint = '%s'" % ep2)
+    check(n == "1" and g == "1", "after four first bootstraps: %s devices, %s credentials rows" % (n, g), s)
+    r = s.bootstrap("127.0.0.21", ep2)
+    check(r["result"] == "ok" and dm_credentials(s, r) == creds[0], "re-bootstrap: %s" % r, s)
+    check(s.sql("SELECT count(*) FROM devices WHERE enrolled_at IS NOT NULL") == "2", "enrolled twice", s)
+    stored = s.sql("SELECT psk_identity || ' ' || encode(psk_key, 'hex') FROM generated_credentials g "
+                   "JOIN devices d ON d.id = g.device_id WHERE d.endpoint = '%s'" % ep2)
+    check(stored == "%s %s" % creds[0], "stored %r, given %s" % (stored, creds[0]), s)
+
+    # what the device received is what the export gives the DM server
+    p = subprocess.run([ARGS.lwbsctl, "credentials", "export", "--dsn-file", ARGS.dsn_file, "--format", "csv"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0 and "%s,101,%s,%s\n" % (ep2, creds[0][0], creds[0][1]) in p.stdout,
+          "csv export: %s %s" % (p.stdout, p.stderr), s)
+    p = subprocess.run([ARGS.lwbsctl, "credentials", "export", "--dsn-file", ARGS.dsn_file, "--ssid", "101"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode == 0, "leshan export: %s" % p.stderr, s)
+    check({"endpoint": ep2, "psk": {"identity": creds[0][0], "key": creds[0][1]}} in json.loads(p.stdout),
+          "leshan export: %s" % p.stdout, s)
+
+    # no template fits another home PLMN
+    s.announce("127.0.0.20", imsi="208019999999999", imeisv="3520990012345702", home="20801", serving="20801")
+    refused(s, s.bootstrap("127.0.0.20", "urn:imei:" + luhn_imei("3520990012345702")), "127.0.0.20", "no_template")
+    # the endpoint is another device's (meter-7, IMSI ...002): never a second record
+    s.announce("127.0.0.22", imsi="262019999999977")
+    r = s.bootstrap("127.0.0.22", "meter-7")
+    check(r["result"] != "ok", "an enrolment took another device's endpoint: %s" % r, s)
+    rec = s.last_audit("127.0.0.22")
+    check(rec.get("result") == "store_error", "audit of the endpoint clash: %s" % rec, s)
+    check(s.sql("SELECT count(*) FROM device_identities WHERE value = '262019999999977'") == "0",
+          "identity of the clash stored", s)
+
+    # provisioning around enrolled devices
+    p = subprocess.run([ARGS.lwbsctl, "provision", "export", "--dsn-file", ARGS.dsn_file],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0 and "# not exported: 2 devices lwbsd enrolled from templates" in p.stdout
+          and ep not in p.stdout and '"plmn": "26202", "profile": "generated"' in p.stdout,
+          "export with enrolled devices: %s %s" % (p.stdout, p.stderr), s)
+    exported = os.path.join(s.dir, "export.yaml")
+    with open(exported, "w") as f:
+        f.write(p.stdout)
+    p = subprocess.run([ARGS.lwbsctl, "provision", "apply", "--dsn-file", ARGS.dsn_file, "--prune", "x", exported],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0 and "devices: 0 new, 0 changed, 2 unchanged, 0 removed" in p.stdout
+          and "templates: 0 new, 0 changed, 2 unchanged, 0 removed" in p.stdout,
+          "re-apply of the export: %s %s" % (p.stdout, p.stderr), s)
+    adopt = os.path.join(s.dir, "adopt.yaml")
+    with open(adopt, "w") as f:
+        f.write('devices:\n  - {endpoint: adopted-1, profile: generated, imsi: "262029999999991", batch: x}\n')
+    p = subprocess.run([ARGS.lwbsctl, "provision", "apply", "--dsn-file", ARGS.dsn_file, exported, adopt],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0 and "replaced enrolled devices (an identity is now a file device's): %s" % ep2 in p.stdout,
+          "a file device claiming an enrolled identity: %s %s" % (p.stdout, p.stderr), s)
+    check(s.sql("SELECT count(*) FROM devices WHERE endpoint = '%s'" % ep2) == "0", "replaced device kept", s)
+    check(s.sql("SELECT count(*) FROM devices WHERE endpoint = '%s'" % ep) == "1", "other enrolled device lost", s)
+
+
 def t_config(_s):
     """Policy keys where they do not apply are configuration errors."""
     d = tempfile.mkdtemp(prefix="lwbsd-identity-conf-")
@@ -306,7 +443,7 @@ def t_config(_s):
 
 
 TESTS = {"known": t_known, "refusals": t_refusals, "enrol": t_enrol, "credentials": t_credentials,
-         "config": t_config}
+         "config": t_config, "enrol_pg": t_enrol_pg}
 
 
 def main():
@@ -316,9 +453,14 @@ def main():
     ap.add_argument("--lwbsctl", required=True)
     ap.add_argument("--devsim", required=True)
     ap.add_argument("--radclient", default=shutil.which("radclient") or "radclient")
+    ap.add_argument("--dsn-file")
+    ap.add_argument("--psql", default=shutil.which("psql") or "psql")
     ap.add_argument("test", choices=sorted(TESTS))
     ARGS = ap.parse_args()
-    for k in ("lwbsd", "lwbsctl", "devsim"):
+    if (ARGS.test == "enrol_pg") != bool(ARGS.dsn_file):
+        print("enrol_pg runs with --dsn-file, and only it")
+        return 2
+    for k in ("lwbsd", "lwbsctl", "devsim") + (("dsn_file",) if ARGS.dsn_file else ()):
         setattr(ARGS, k, os.path.abspath(getattr(ARGS, k)))
     if ARGS.test != "config" and not shutil.which(ARGS.radclient):
         print("radclient not found (apt-get install freeradius-utils)")

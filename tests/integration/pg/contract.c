@@ -4,7 +4,7 @@
  * PostgreSQL store does: plan cache, queue bound, audit durability, and
  * a database restart during lookups.
  *
- *   test_store_contract FILE.yaml
+ *   test_store_contract FILE.yaml...
  * Environment (set by contract.sh): LWBS_PG_DSN (without it only the
  * embedded store is tested), LWBS_PG_STOP and LWBS_PG_START (shell commands
  * stopping and starting the cluster). */
@@ -19,6 +19,7 @@
 #include "lwbs/codec.h"
 #include "lwbs/node.h"
 #include "lwbs/path.h"
+#include "lwbs/prov.h"
 #include "lwbs/store_embedded.h"
 #include "lwbs/store_pg.h"
 
@@ -423,6 +424,89 @@ static void test_generated(struct lwbs_store *pg, const char *dsn)
 		fprintf(stderr, "  (generated credentials)\n");
 }
 
+/* tests/integration/pg/templates.yaml: the PostgreSQL store enrols with
+ * the template lwbs_prov_template_find picks from the same files, once. */
+struct enrol_case {
+	const char *plmn, *imsi, *apn;
+};
+
+static const struct enrol_case enrol_cases[] = {
+	{"26201", "262011111111111", "iot.example"}, /* apn case-insensitive */
+	{"26201", "262011111111112", "other"},       /* none */
+	{NULL, "262011111111113", "IOT.EXAMPLE"},    /* plmn from the IMSI */
+	{"", "310410111111114", NULL},               /* 6 digits from the IMSI */
+	{"310410", "310410111111115", "x"},
+	{"31041", "310410111111116", NULL},          /* not a prefix match: none */
+	{"99999", "999991111111117", "Lab.Example"}, /* apn only */
+	{NULL, NULL, NULL},                          /* none */
+	{"00101", "001011111111119", "lab.example"}, /* the first that fits */
+};
+
+static struct answer enrol(struct lwbs_store *pg, const char *ep, const char *imsi, const char *plmn,
+			   const char *apn)
+{
+	struct answer a = {0};
+	struct lwbs_store_enrolment e = {.plmn = plmn, .apn = apn};
+
+	e.ident[LWBS_IDENT_ENDPOINT] = ep;
+	e.ident[LWBS_IDENT_IMSI] = imsi;
+	CHECK_INT(pg->ops->enrol(pg, &e, on_lookup, &a), 0);
+	drive(pg, &a.called, 1, 10000);
+	CHECK_INT(a.called, 1);
+	return a;
+}
+
+static void test_enrol(struct lwbs_store *emb, struct lwbs_store *pg, const char *dsn)
+{
+	const struct lwbs_prov *p = lwbs_store_embedded_current(emb);
+	char ep[32], sql[256];
+	struct answer a;
+
+	CHECK(p->n_templates == 4);
+	for (size_t i = 0; i < sizeof(enrol_cases) / sizeof(enrol_cases[0]); i++) {
+		const struct enrol_case *c = &enrol_cases[i];
+		const struct lwbs_prov_template *t = lwbs_prov_template_find(p, c->plmn, c->imsi, c->apn);
+
+		snprintf(ep, sizeof(ep), "enrol-%zu", i);
+		a = enrol(pg, ep, c->imsi, c->plmn, c->apn);
+		CHECK_INT(a.err, 0);
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM devices WHERE endpoint = '%s' AND enrolled_template->>'profile' = '%s'", ep,
+			 t ? t->profile_name : "");
+		CHECK(t ? a.plan != NULL : a.plan == NULL);
+		if (t && a.plan) {
+			CHECK_STR(a.plan->endpoint, ep);
+			CHECK(lwbs_node_equal(a.plan->objects, t->profile->plan.objects));
+		}
+		if (count_rows(dsn, sql) != (t ? 1 : 0)) {
+			CHECK(!"the enrolled row");
+			fprintf(stderr, "  enrol case %zu: want %s\n", i, t ? t->profile_name : "no template");
+		}
+		lwbs_store_release(pg, a.hold);
+	}
+	/* again: the device exists (ON CONFLICT), the same answer, one row */
+	a = enrol(pg, "enrol-0", "262011111111111", "26201", "iot.example");
+	CHECK_INT(a.err, 0);
+	CHECK(a.plan && !strcmp(a.plan->endpoint, "enrol-0"));
+	lwbs_store_release(pg, a.hold);
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM devices WHERE endpoint = 'enrol-0'"), 1);
+	/* the endpoint is another device's: refused, nothing stored */
+	a = enrol(pg, "enrol-0", "262011111111199", "26201", "iot.example");
+	CHECK_INT(a.err, -EEXIST);
+	CHECK(a.plan == NULL);
+	/* an identity is another device's: refused, nothing stored */
+	a = enrol(pg, "enrol-new", "262011111111111", "26201", "iot.example");
+	CHECK_INT(a.err, -EEXIST);
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM devices WHERE endpoint = 'enrol-new' OR endpoint IN "
+				  "(SELECT d.endpoint FROM devices d JOIN device_identities i ON i.device_id = d.id "
+				  "WHERE i.value = '262011111111199')"),
+		  0);
+	/* an enrolled device is then found like any other */
+	a = lookup(pg, LWBS_IDENT_IMSI, "262011111111111");
+	CHECK(a.plan && !strcmp(a.plan->endpoint, "enrol-0"));
+	lwbs_store_release(pg, a.hold);
+}
+
 static void test_restart(struct lwbs_store *pg, const char *dsn)
 {
 	const char *stop = getenv("LWBS_PG_STOP"), *start = getenv("LWBS_PG_START");
@@ -508,11 +592,11 @@ int main(int argc, char **argv)
 	struct lwbs_store *emb, *pg = NULL;
 	char err[512];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_store_contract FILE.yaml\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_store_contract FILE.yaml...\n");
 		return 2;
 	}
-	emb = lwbs_store_embedded_create((const char *const *)&argv[1], 1, err, sizeof(err));
+	emb = lwbs_store_embedded_create((const char *const *)&argv[1], (size_t)argc - 1, err, sizeof(err));
 	if (!emb) {
 		fprintf(stderr, "embedded store: %s\n", err);
 		return 1;
@@ -526,6 +610,7 @@ int main(int argc, char **argv)
 		test_queue_bound(dsn);
 		test_audit(pg, dsn);
 		test_generated(pg, dsn);
+		test_enrol(emb, pg, dsn);
 		test_restart(pg, dsn);
 		{
 			struct lwbs_store_pg_stats st;

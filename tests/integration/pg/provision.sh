@@ -20,8 +20,9 @@ q() { psql -X -A -t -d postgres -c "$1"; }
 $L db migrate $D >"$W/m1"
 $L db migrate $D >"$W/m2"
 expect "applied 0001_init" "$W/m1" "first migrate applies 0001"
+expect "applied 0002_templates" "$W/m1" "first migrate applies 0002"
 expect "nothing to do" "$W/m2" "second migrate does nothing"
-[ "$(q 'SELECT count(*) FROM schema_version')" = 1 ] && ok "one schema_version row" || bad "schema_version rows"
+[ "$(q 'SELECT count(*) FROM schema_version')" = 2 ] && ok "two schema_version rows" || bad "schema_version rows"
 
 cat >"$W/p.yaml" <<'Y'
 profiles:
@@ -158,6 +159,47 @@ expect '"generate_credentials": {"rotate": false, "key_length": 16, "psk_identit
 expect '"generate_credentials": {"rotate": true, "key_length": 32, "psk_identity": "{imsi}"}' "$W/g2.yaml" "export keeps rotate"
 $L provision apply $D "$G" >"$W/g3"
 expect "profiles: 0 new, 0 changed, 2 unchanged" "$W/g3" "re-apply of generating profiles: unchanged"
+
+# auto-enrolment templates (docs/identity.md): counted by position in the
+# diff, replaced as a list only when the files have `templates:`,
+# idempotent, and kept through export -> apply
+cat >"$W/t.yaml" <<'Y'
+templates:
+  - {plmn: "26201", apn: iot.example, profile: psk}
+  - {profile: psk}
+Y
+$L provision validate "$W/p.yaml" "$W/t.yaml" >"$W/tv"
+expect "1 profiles, 0 devices, 2 templates: valid" "$W/tv" "validate counts templates"
+$L provision diff $D "$W/p.yaml" "$W/t.yaml" >"$W/t0"
+expect "templates: 2 new, 0 changed, 0 unchanged, 0 removed" "$W/t0" "diff counts new templates"
+[ "$(q 'SELECT count(*) FROM templates')" = 0 ] && ok "diff wrote no template" || bad "diff wrote templates"
+$L provision apply $D "$W/p.yaml" "$W/t.yaml" >"$W/t1"
+expect "templates: 2 new, 0 changed, 0 unchanged, 0 removed" "$W/t1" "apply adds templates"
+[ "$(q "SELECT string_agg(position || ':' || coalesce(plmn, '-') || ':' || coalesce(apn, '-'), ' ' ORDER BY position) FROM templates")" = "1:26201:iot.example 2:-:-" ] && ok "templates stored in order" || bad "stored templates: $(q 'SELECT * FROM templates')"
+$L provision apply $D "$W/p.yaml" "$W/t.yaml" >"$W/t2"
+expect "templates: 0 new, 0 changed, 2 unchanged, 0 removed" "$W/t2" "re-apply: templates unchanged"
+$L provision apply $D "$W/p.yaml" "$W/a3.yaml" >"$W/t3"
+[ "$(q 'SELECT count(*) FROM templates')" = 2 ] && ok "files without templates: the stored list stays" || bad "templates dropped by files without them"
+if grep -q "^templates:" "$W/t3"; then bad "templates reported without templates in the files"; else ok "no templates line without templates in the files"; fi
+$L provision export $D >"$W/te.yaml"
+expect '{"apn": "iot.example", "plmn": "26201", "profile": "psk"}' "$W/te.yaml" "export writes the templates"
+$L provision apply $D "$W/te.yaml" >"$W/t4"
+expect "templates: 0 new, 0 changed, 2 unchanged, 0 removed" "$W/t4" "round trip: templates unchanged"
+expect "devices: 0 new, 0 changed" "$W/t4" "round trip with templates: devices unchanged"
+sed 's/"26201"/"26202"/' "$W/t.yaml" >"$W/t5.yaml"
+$L provision diff $D "$W/p.yaml" "$W/t5.yaml" >"$W/t5"
+expect "templates: 0 new, 1 changed, 1 unchanged, 0 removed" "$W/t5" "diff counts a changed template"
+printf 'templates:\n  - {apn: other, profile: psk}\n' >"$W/t6.yaml"
+$L provision apply $D "$W/p.yaml" "$W/t6.yaml" >"$W/t6"
+expect "templates: 0 new, 1 changed, 0 unchanged, 1 removed" "$W/t6" "apply counts a removed template"
+[ "$(q "SELECT string_agg(position || ':' || coalesce(apn, '-'), ' ') FROM templates")" = "1:other" ] && ok "the list was replaced" || bad "templates after replace: $(q 'SELECT * FROM templates')"
+printf 'templates: []\n' >"$W/t7.yaml"
+$L provision apply $D "$W/t7.yaml" >"$W/t7"
+expect "templates: 0 new, 0 changed, 0 unchanged, 1 removed" "$W/t7" "templates: [] removes them all"
+[ "$(q 'SELECT count(*) FROM templates')" = 0 ] && ok "no template left" || bad "templates left"
+printf 'templates:\n  - {profile: nosuch}\n' >"$W/t8.yaml"
+if $L provision apply $D "$W/p.yaml" "$W/t8.yaml" >"$W/t8" 2>&1; then bad "template with an unknown profile accepted"; fi
+expect 't8.yaml:2:[0-9]*: template: no profile named "nosuch"' "$W/t8" "template with an unknown profile refused"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2
