@@ -66,6 +66,8 @@ EOF
 listeners:
   - address: 127.0.0.1
     port: $CPORT
+    trusted: true
+    identify: endpoint
 store:
   type: embedded
   files: [devices.yaml]

@@ -292,6 +292,12 @@ def t_config(_s):
              "store: {type: embedded, files: [devices.yaml]}\n", "auto_enrol needs"),
             ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, policy: {allowed_plmns: [262]}}\n"
              "store: {type: embedded, files: [devices.yaml]}\n", "5 or 6 digits"),
+            ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, identify: endpoint, "
+             "policy: {trusted_apns: [a]}}\nstore: {type: embedded, files: [devices.yaml]}\n",
+             "policy applies to identify: network"),
+            ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, stack: libcoap, "
+             "policy: {trusted_apns: [a]}}\nstore: {type: embedded, files: [devices.yaml]}\n",
+             "identify: network (the default: RADIUS binding and policy) needs transport udp and stack native"),
             ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, policy: {colour: red}}\n"
              "store: {type: embedded, files: [devices.yaml]}\n", "unknown key \"colour\" in policy"),
         ]
