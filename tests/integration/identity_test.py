@@ -182,6 +182,12 @@ def refused(s, report, ip, reason):
     rec = s.last_audit(ip)
     check(rec.get("result") == "policy" and rec.get("reason") == reason,
           "%s: audit record %s" % (reason, rec), s)
+    # and the session's log line (written once the record is durable)
+    deadline = time.time() + 5
+    while not any("peer=%s:" % ip in line and "result=policy reason=%s " % reason in line
+                  for line in s.log().splitlines()):
+        check(time.time() < deadline, "%s: no log line for %s" % (reason, ip), s)
+        time.sleep(0.05)
 
 
 def objects_uri(report):
