@@ -596,7 +596,7 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 	int r;
 
 	if (!secure && lwbs_frontend_blocked(&srv->o, srv->unknown, &coap_session_get_addr_remote(cs)->addr.sa))
-		return; /* no answer (an empty ACK to a CON, from libcoap) */
+		return; /* no response code set: libcoap sends at most an empty ACK */
 	srv->o.metrics->requests_in++;
 	r = collect_queries(req, qbuf, qv, &n_q);
 	if (r)
