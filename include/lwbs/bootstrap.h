@@ -84,6 +84,8 @@ enum lwbs_bs_result {
 	LWBS_BS_REFUSED_ACCEPT,      /* Pack Accept not supported (4.06) */
 	LWBS_BS_REFUSED_PACK,        /* Pack not allowed for this device (4.05) */
 	LWBS_BS_REFUSED_POLICY,      /* identity/policy refusal supplied with the plan */
+	LWBS_BS_REFUSED_BLOCKED,     /* the front end blocked the source (too many refused
+	                              * as unknown); never a result of the engine */
 	LWBS_BS_FAIL_DISCOVER,       /* Discover failed or its answer was unusable */
 	LWBS_BS_FAIL_READ,
 	LWBS_BS_FAIL_DELETE,

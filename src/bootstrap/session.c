@@ -139,6 +139,7 @@ static const char *const result_names[LWBS_BS_RESULT_COUNT] = {
 	[LWBS_BS_REFUSED_ACCEPT] = "unsupported_accept",
 	[LWBS_BS_REFUSED_PACK] = "pack_not_allowed",
 	[LWBS_BS_REFUSED_POLICY] = "policy",
+	[LWBS_BS_REFUSED_BLOCKED] = "source_blocked",
 	[LWBS_BS_FAIL_DISCOVER] = "discover_failed",
 	[LWBS_BS_FAIL_READ] = "read_failed",
 	[LWBS_BS_FAIL_DELETE] = "delete_failed",
@@ -160,7 +161,7 @@ const char *lwbs_bs_result_name(enum lwbs_bs_result r)
 
 bool lwbs_bs_result_is_refusal(enum lwbs_bs_result r)
 {
-	return r >= LWBS_BS_REFUSED_BAD_REQUEST && r <= LWBS_BS_REFUSED_POLICY;
+	return r >= LWBS_BS_REFUSED_BAD_REQUEST && r <= LWBS_BS_REFUSED_BLOCKED;
 }
 
 /* --- query --- */

@@ -1,9 +1,12 @@
 /* lwbs — what both CoAP front ends share (see frontend.h). */
 #include "frontend.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../daemon/log.h"
+#include "srclimit.h"
 #include "lwbs/codec.h"
 #include "lwbs/model.h"
 
@@ -71,4 +74,43 @@ void lwbs_frontend_refuse_busy(const struct lwbs_coap_opts *o, struct lwbs_front
 		b->since_log = 0;
 		b->log_ms = now;
 	}
+}
+
+bool lwbs_frontend_blocked(const struct lwbs_coap_opts *o, const struct lwbs_srclimit *lim,
+			   const struct sockaddr *addr)
+{
+	if (!lim || !lwbs_srclimit_blocked(lim, addr, lwbs_loop_now(o->loop)))
+		return false;
+	o->metrics->blocked_drops++;
+	return true;
+}
+
+/* The address of a (no port), for the log and the audit. */
+static void source_str(const struct sockaddr *a, char *out, size_t cap)
+{
+	const void *bytes = a->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr
+						     : (const void *)&((const struct sockaddr_in *)a)->sin_addr;
+
+	if (!inet_ntop(a->sa_family, bytes, out, (socklen_t)cap))
+		snprintf(out, cap, "?");
+}
+
+void lwbs_frontend_note_refusal(const struct lwbs_coap_opts *o, struct lwbs_srclimit *lim,
+				const struct sockaddr *addr, const char *transport, const struct lwbs_bs_info *info)
+{
+	const struct lwbs_srclimit_conf *c;
+	char src[INET6_ADDRSTRLEN], why[160], epb[EP_LOG_MAX];
+
+	if (!lim || (info->result != LWBS_BS_REFUSED_UNKNOWN_EP && info->result != LWBS_BS_REFUSED_POLICY))
+		return;
+	if (!lwbs_srclimit_note(lim, addr, lwbs_loop_now(o->loop)))
+		return;
+	c = lwbs_srclimit_conf(lim);
+	source_str(addr, src, sizeof(src));
+	snprintf(why, sizeof(why), "more than %u requests refused as unknown in %u s: source blocked for %u s",
+		 c->max, c->window_s, c->block_s);
+	lwbs_log(LWBS_LOG_WARN, "%s: source %s: %s (last: %s, endpoint %s)", transport, src, why,
+		 lwbs_bs_result_name(info->result), info->endpoint ? bounded(info->endpoint, epb, sizeof(epb)) : "none");
+	report(o, lwbs_loop_wall(o->loop), src, transport, info->endpoint, LWBS_BS_REFUSED_BLOCKED, why, NULL, 0,
+	       NULL, NULL);
 }

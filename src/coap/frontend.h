@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lwbs/bootstrap.h"
 #include "server.h"
@@ -19,6 +20,22 @@ void lwbs_frontend_report(const struct lwbs_coap_opts *o, int64_t start_wall, co
 /* A request refused as a bad request before any session: audit it. */
 void lwbs_frontend_report_refused(const struct lwbs_coap_opts *o, const char *peer, const char *transport,
 				  const char *why);
+
+struct lwbs_srclimit;
+
+/* Whether a NoSec request from addr is to be dropped unanswered: lim
+ * (unknown_limit of its listener; NULL: none) blocks its source. Counts the
+ * drop (lwbs_blocked_requests_total). */
+bool lwbs_frontend_blocked(const struct lwbs_coap_opts *o, const struct lwbs_srclimit *lim,
+			   const struct sockaddr *addr);
+
+/* After lwbs_frontend_report() of a NoSec session from addr: a session
+ * refused as unknown (unknown endpoint, or refused by the identity policy)
+ * counts against its source in lim (NULL: no limit). When that blocks the
+ * source: one warning and one audit record (result source_blocked, the
+ * limit as reason). */
+void lwbs_frontend_note_refusal(const struct lwbs_coap_opts *o, struct lwbs_srclimit *lim,
+				const struct sockaddr *addr, const char *transport, const struct lwbs_bs_info *info);
 
 /* Requests refused with 5.03 since the last warning. */
 struct lwbs_frontend_busy {

@@ -17,6 +17,7 @@
 #include "../daemon/log.h"
 #include "dtls.h"
 #include "frontend.h"
+#include "srclimit.h"
 #include "lwbs/codec.h"
 #include "lwbs/model.h"
 
@@ -99,6 +100,7 @@ struct lwbs_coap_server {
 	bool draining;
 	struct lwbs_frontend_busy busy;
 	struct lwbs_dtls *dtls;  /* NULL: no DTLS listener */
+	struct lwbs_srclimit *unknown; /* NoSec: refused as unknown per source, or NULL */
 };
 
 static void drain_actions(struct sess *s);
@@ -237,6 +239,9 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		info.reason = why;
 	}
 	lwbs_frontend_report(&srv->o, s->start_wall, s->peer, s->transport, &info);
+	if (s->cs && !s->identity[0])
+		lwbs_frontend_note_refusal(&srv->o, srv->unknown, &coap_session_get_addr_remote(s->cs)->addr.sa,
+					   s->transport, &info);
 	lwbs_store_release(srv->o.store, s->hold);
 	s->hold = NULL;
 	lwbs_loop_timer_cancel(srv->o.loop, &s->timer);
@@ -590,6 +595,8 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 	const char *why = NULL;
 	int r;
 
+	if (!secure && lwbs_frontend_blocked(&srv->o, srv->unknown, &coap_session_get_addr_remote(cs)->addr.sa))
+		return; /* no response code set: libcoap sends at most an empty ACK */
 	srv->o.metrics->requests_in++;
 	r = collect_queries(req, qbuf, qv, &n_q);
 	if (r)
@@ -925,6 +932,14 @@ int lwbs_coap_server_listen(struct lwbs_coap_server *srv, const struct sockaddr 
 	return listen_proto(srv, addr, len, COAP_PROTO_UDP, rcvbuf, rcvbuf_got, &fd, err, err_cap);
 }
 
+int lwbs_coap_server_set_unknown_limit(struct lwbs_coap_server *srv, const struct lwbs_srclimit_conf *c)
+{
+	if (srv->unknown || !c->max)
+		return 0;
+	srv->unknown = lwbs_srclimit_create(c);
+	return srv->unknown ? 0 : -ENOMEM;
+}
+
 int lwbs_coap_server_set_dtls(struct lwbs_coap_server *srv, const struct lwbs_dtls_conf *c, char *err,
 			      size_t err_cap)
 {
@@ -1014,6 +1029,7 @@ void lwbs_coap_server_destroy(struct lwbs_coap_server *srv)
 	if (srv->ctx)
 		coap_free_context(srv->ctx);
 	lwbs_dtls_destroy(srv->dtls); /* after the context: its callbacks use it */
+	lwbs_srclimit_destroy(srv->unknown);
 	while ((s = srv->free_list)) {
 		srv->free_list = s->next;
 		lwbs_bs_session_destroy(s->eng);

@@ -48,6 +48,15 @@ void lwbs_coap_server_destroy(struct lwbs_coap_server *s);
 int lwbs_coap_server_listen(struct lwbs_coap_server *s, const struct sockaddr *addr, socklen_t len,
 			    size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap);
 
+struct lwbs_srclimit_conf;
+
+/* Limits the NoSec (udp, tcp) listeners, once, all alike: a source with
+ * more than c->max sessions refused as unknown (unknown endpoint) within
+ * c->window_s gets no answer for c->block_s (src/coap/srclimit.h; c->max
+ * 0: no limit). DTLS and TLS are not counted: an unknown identity fails
+ * the handshake (handshake_limit). 0 or -ENOMEM. */
+int lwbs_coap_server_set_unknown_limit(struct lwbs_coap_server *s, const struct lwbs_srclimit_conf *c);
+
 struct lwbs_dtls_conf;
 
 /* Sets DTLS up (src/coap/dtls.h), once, before the first

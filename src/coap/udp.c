@@ -19,6 +19,7 @@
 #include "lwbs/identity.h"
 #include "lwbs/model.h"
 #include "frontend.h"
+#include "srclimit.h"
 
 #define BATCH 64
 #define RX_MAX 2048            /* larger datagrams are dropped (MSG_TRUNC) */
@@ -53,6 +54,8 @@ struct sock {
 	/* trusted NoSec listener: requests resolved through the identity
 	 * policy (lwbs_udp_server_set_identity), or NULL */
 	const struct lwbs_identity_resolver *identity;
+	/* requests refused as unknown, per source (owned), or NULL */
+	struct lwbs_srclimit *unknown;
 };
 
 struct sess;
@@ -585,6 +588,7 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 		info.reason = why;
 	}
 	lwbs_frontend_report(&srv->o, s->start_wall, s->peer->str, "udp", &info);
+	lwbs_frontend_note_refusal(&srv->o, s->peer->sock->unknown, &s->peer->addr.sa, "udp", &info);
 	lwbs_store_release(srv->o.store, s->hold);
 	s->hold = NULL;
 	s->tx.busy = false;
@@ -1289,6 +1293,8 @@ static void on_dgram(struct sock *sk, union addr *a, socklen_t alen, const uint8
 	if (lwbs_coapmsg_is_request(&m)) {
 		if (m.type != LWBS_COAPMSG_CON && m.type != LWBS_COAPMSG_NON)
 			return;
+		if (lwbs_frontend_blocked(&srv->o, sk->unknown, &a->sa))
+			return; /* dropped before it costs a peer */
 		p = peer_get(srv, sk, a, alen);
 		if (p)
 			on_request(srv, p, &m);
@@ -1415,6 +1421,17 @@ void lwbs_udp_server_set_identity(struct lwbs_udp_server *srv, const struct lwbs
 		srv->socks[srv->n_socks - 1]->identity = r;
 }
 
+int lwbs_udp_server_set_unknown_limit(struct lwbs_udp_server *srv, const struct lwbs_srclimit_conf *c)
+{
+	struct sock *sk = srv->n_socks ? srv->socks[srv->n_socks - 1] : NULL;
+
+	if (!sk || !c->max)
+		return 0;
+	lwbs_srclimit_destroy(sk->unknown);
+	sk->unknown = lwbs_srclimit_create(c);
+	return sk->unknown ? 0 : -ENOMEM;
+}
+
 int lwbs_udp_server_listen(struct lwbs_udp_server *srv, const struct sockaddr *addr, socklen_t len,
 			   size_t rcvbuf, size_t *rcvbuf_got, char *err, size_t err_cap)
 {
@@ -1490,6 +1507,7 @@ void lwbs_udp_server_destroy(struct lwbs_udp_server *srv)
 	for (size_t i = 0; i < srv->n_socks; i++) {
 		lwbs_loop_del_fd(srv->o.loop, &srv->socks[i]->src);
 		close(srv->socks[i]->fd);
+		lwbs_srclimit_destroy(srv->socks[i]->unknown);
 		free(srv->socks[i]);
 	}
 	free(srv->socks);

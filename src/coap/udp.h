@@ -58,6 +58,14 @@ struct lwbs_identity_resolver;
  * metrics. r is borrowed. */
 void lwbs_udp_server_set_identity(struct lwbs_udp_server *s, const struct lwbs_identity_resolver *r);
 
+struct lwbs_srclimit_conf;
+
+/* Limits the socket opened by the last lwbs_udp_server_listen(): a source
+ * with more than c->max requests refused as unknown (unknown endpoint, or
+ * an identity policy refusal) within c->window_s is dropped unanswered for
+ * c->block_s (src/coap/srclimit.h; c->max 0: no limit). 0 or -ENOMEM. */
+int lwbs_udp_server_set_unknown_limit(struct lwbs_udp_server *s, const struct lwbs_srclimit_conf *c);
+
 /* Stops taking new sessions: new requests get 5.03. */
 void lwbs_udp_server_drain(struct lwbs_udp_server *s);
 /* Sessions in progress. */

@@ -317,6 +317,21 @@ static int parse_hs_limit(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	return each_key(x, map, "handshake_limit", hs_limit_key, l);
 }
 
+/* unknown_limit: {max, window, block} */
+static int unknown_limit_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_t *vn, void *arg)
+{
+	struct lwbs_conf_listener *l = arg;
+
+	(void)kn;
+	if (!strcmp(k, "max"))
+		return get_unsigned(x, vn, 0, 1000000, &l->unknown_max);
+	if (!strcmp(k, "window"))
+		return get_unsigned(x, vn, 1, 86400, &l->unknown_window_s);
+	if (!strcmp(k, "block"))
+		return get_unsigned(x, vn, 1, 86400, &l->unknown_block_s);
+	return 1;
+}
+
 /* A list of strings (or one string) into a new array. */
 static int parse_str_list(struct ctx *x, yaml_node_t *vn, char ***out, size_t *n_out)
 {
@@ -398,6 +413,40 @@ static int parse_policy(struct ctx *x, yaml_node_t *map, struct lwbs_conf_identi
 	return each_key(x, map, "policy", policy_key, p);
 }
 
+/* NoSec (udp, tcp) only where the network stands for the devices
+ * (docs/identity.md): trusted, and how devices are identified there. */
+static int check_trust(struct ctx *x, yaml_node_t *map, const struct lwbs_conf_listener *l, const char *transport,
+		       yaml_node_t *trusted_node, yaml_node_t *identify_node, yaml_node_t *policy_node,
+		       yaml_node_t *unknown_node)
+{
+	if (l->accept != LWBS_CONF_ACCEPT_NOSEC) {
+		if (trusted_node)
+			return fail(x, trusted_node, "trusted applies to NoSec listeners (udp, tcp): a %s device "
+				    "proves its identity in the handshake", transport);
+		if (identify_node || policy_node)
+			return fail(x, identify_node ? identify_node : policy_node,
+				    "\"%s\" applies to trusted NoSec listeners (udp, tcp)",
+				    scalar(identify_node ? identify_node : policy_node));
+		if (unknown_node)
+			return fail(x, unknown_node, "unknown_limit applies to NoSec listeners (udp, tcp): on %s an "
+				    "unknown identity fails the handshake (handshake_limit)", transport);
+		return 0;
+	}
+	if (!l->trusted)
+		return fail(x, trusted_node ? trusted_node : map,
+			    "a NoSec listener (transport %s) believes whoever reaches it: it needs trusted: true, "
+			    "with identify: network on the private APN (docs/identity.md) or identify: endpoint "
+			    "on a closed lab network; else use transport dtls", transport);
+	if (l->identify == LWBS_CONF_IDENTIFY_NETWORK &&
+	    (l->transport != LWBS_CONF_TRANSPORT_UDP || l->stack != LWBS_CONF_STACK_NATIVE))
+		return fail(x, identify_node ? identify_node : map,
+			    "identify: network (the default: RADIUS binding and policy) needs transport udp and "
+			    "stack native; write identify: endpoint for a closed lab network");
+	if (policy_node && l->identify != LWBS_CONF_IDENTIFY_NETWORK)
+		return fail(x, policy_node, "policy applies to identify: network");
+	return 0;
+}
+
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -407,9 +456,13 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 {
 	const char *address = NULL, *k, *s;
 	yaml_node_t *kn, *vn, *addr_node = map, *stack_node = NULL, *accept_node = NULL, *tls_node = NULL;
-	yaml_node_t *policy_node = NULL, *rcvbuf_node = NULL;
+	yaml_node_t *policy_node = NULL, *rcvbuf_node = NULL, *trusted_node = NULL, *identify_node = NULL;
+	yaml_node_t *unknown_node = NULL;
 	static const struct choice stacks[] = {
 		{"native", LWBS_CONF_STACK_NATIVE}, {"libcoap", LWBS_CONF_STACK_LIBCOAP}, {NULL, 0},
+	};
+	static const struct choice identifies[] = {
+		{"network", LWBS_CONF_IDENTIFY_NETWORK}, {"endpoint", LWBS_CONF_IDENTIFY_ENDPOINT}, {NULL, 0},
 	};
 	const char *transport_name = "udp";
 	unsigned long long v;
@@ -421,11 +474,15 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	l->port = 5683;
 	l->receive_buffer = 4u << 20;
 	l->trusted = false;
+	l->identify = LWBS_CONF_IDENTIFY_NETWORK;
 	l->stack = LWBS_CONF_STACK_NATIVE;
 	l->transport = LWBS_CONF_TRANSPORT_UDP;
 	l->hs_max_incomplete = 20;
 	l->hs_window_s = 60;
 	l->hs_block_s = 60;
+	l->unknown_max = 20;
+	l->unknown_window_s = 60;
+	l->unknown_block_s = 60;
 	l->identity.max_binding_age_s = LWBS_CONF_DEFAULT_BINDING_AGE;
 	l->identity.match_endpoint = true;
 	FOR_PAIRS(x, map, p) {
@@ -474,6 +531,16 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 		} else if (!strcmp(k, "trusted")) {
 			if ((r = get_bool(x, vn, &l->trusted)))
 				return r;
+			trusted_node = kn;
+		} else if (!strcmp(k, "identify")) {
+			if ((r = get_choice(x, vn, identifies, "identify must be network or endpoint", &choice)))
+				return r;
+			l->identify = choice;
+			identify_node = kn;
+		} else if (!strcmp(k, "unknown_limit")) {
+			if ((r = each_key(x, vn, "unknown_limit", unknown_limit_key, l)))
+				return r;
+			unknown_node = kn;
 		} else if (!strcmp(k, "policy")) {
 			if ((r = parse_policy(x, vn, &l->identity)))
 				return r;
@@ -489,10 +556,6 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	}
 	if (!address)
 		return fail(x, map, "listener without address");
-	if (policy_node && (!l->trusted || l->transport != LWBS_CONF_TRANSPORT_UDP ||
-			    l->stack != LWBS_CONF_STACK_NATIVE))
-		return fail(x, policy_node,
-			    "policy applies to NoSec requests: it needs trusted: true, transport udp and stack native");
 	if (l->transport == LWBS_CONF_TRANSPORT_TCP || l->transport == LWBS_CONF_TRANSPORT_TLS) {
 		/* RFC 8323: libcoap only; TCP buffers are per connection */
 		if (stack_node && l->stack != LWBS_CONF_STACK_LIBCOAP)
@@ -526,12 +589,18 @@ static int parse_listener(struct ctx *x, yaml_node_t *map, struct lwbs_conf_list
 	if (strlen(address) >= sizeof(l->address) || parse_addr(address, l->port, &l->addr, &l->addr_len))
 		return fail(x, addr_node, "\"%s\" is not an IPv4 or IPv6 address", address);
 	strcpy(l->address, address);
-	return 0;
+	return check_trust(x, map, l, transport_name, trusted_node, identify_node, policy_node, unknown_node);
 }
 
 static bool secure(const struct lwbs_conf_listener *l)
 {
 	return l->transport == LWBS_CONF_TRANSPORT_DTLS || l->transport == LWBS_CONF_TRANSPORT_TLS;
+}
+
+/* A NoSec listener served by libcoap (one context: one unknown_limit). */
+static bool libcoap_nosec(const struct lwbs_conf_listener *l)
+{
+	return !secure(l) && l->stack == LWBS_CONF_STACK_LIBCOAP;
 }
 
 static int parse_listeners(struct ctx *x, yaml_node_t *seq)
@@ -579,6 +648,15 @@ static int parse_listeners(struct ctx *x, yaml_node_t *seq)
 					   o->hs_window_s != l->hs_window_s || o->hs_block_s != l->hs_block_s)))
 				return fail(x, ln, "dtls and tls listeners share one x509 block, dtls listeners one "
 					    "handshake_limit (write them the same on each)");
+		}
+		for (size_t j = 0; j < i && libcoap_nosec(l); j++) {
+			const struct lwbs_conf_listener *o = &x->c->listeners[j];
+
+			if (libcoap_nosec(o) && (o->unknown_max != l->unknown_max ||
+						 o->unknown_window_s != l->unknown_window_s ||
+						 o->unknown_block_s != l->unknown_block_s))
+				return fail(x, ln, "NoSec listeners of the libcoap stack (tcp, udp with stack: "
+					    "libcoap) share one unknown_limit (write it the same on each)");
 		}
 	}
 	return 0;
@@ -860,7 +938,7 @@ static int parse_root(struct ctx *x, yaml_node_t *root)
 {
 	const char *k;
 	yaml_node_t *kn, *vn;
-	bool have_store = false;
+	bool have_store = false, have_listeners = false;
 	int r;
 
 	if (!root)
@@ -870,8 +948,10 @@ static int parse_root(struct ctx *x, yaml_node_t *root)
 	FOR_PAIRS(x, root, p) {
 		if ((r = key_of(x, p, &k, &kn, &vn)))
 			return r;
-		if (!strcmp(k, "listeners"))
+		if (!strcmp(k, "listeners")) {
+			have_listeners = true;
 			r = parse_listeners(x, vn);
+		}
 		else if (!strcmp(k, "store")) {
 			if (have_store)
 				return fail(x, kn, "duplicate key \"store\"");
@@ -895,31 +975,19 @@ static int parse_root(struct ctx *x, yaml_node_t *root)
 	}
 	if (!have_store)
 		return fail(x, root, "missing \"store\" section");
+	if (!have_listeners)
+		return fail(x, root, "missing \"listeners\" section");
 	return check_store_use(x);
 }
 
-static int set_defaults(struct lwbs_conf *c)
+static void set_defaults(struct lwbs_conf *c)
 {
-	struct lwbs_conf_listener *l = calloc(1, sizeof(*l));
-
-	if (!l)
-		return -ENOMEM;
-	strcpy(l->address, "0.0.0.0");
-	l->port = 5683;
-	l->receive_buffer = 4u << 20;
-	l->accept = LWBS_CONF_ACCEPT_NOSEC;
-	l->identity.max_binding_age_s = LWBS_CONF_DEFAULT_BINDING_AGE;
-	l->identity.match_endpoint = true;
-	parse_addr(l->address, l->port, &l->addr, &l->addr_len);
-	c->listeners = l;
-	c->n_listeners = 1;
 	c->session_timeout_s = 247;
 	c->max_sessions = 100000;
 	c->shutdown_grace_s = 5;
 	c->audit_fsync = LWBS_CONF_FSYNC_BATCH;
 	c->log_level = LWBS_LOG_INFO;
 	c->coap_log_level = LWBS_LOG_WARN;
-	return 0;
 }
 
 int lwbs_conf_load(const char *path, struct lwbs_conf **out, char *err, size_t err_cap)
@@ -937,8 +1005,9 @@ int lwbs_conf_load(const char *path, struct lwbs_conf **out, char *err, size_t e
 	c->path = strdup(path);
 	slash = strrchr(path, '/');
 	c->dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-	if (!c->path || !c->dir || set_defaults(c))
+	if (!c->path || !c->dir)
 		goto nomem;
+	set_defaults(c);
 	x.c = c;
 	f = fopen(path, "re");
 	if (!f) {

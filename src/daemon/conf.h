@@ -29,6 +29,12 @@ enum lwbs_conf_transport {
 	LWBS_CONF_TRANSPORT_TLS,     /* CoAP over TLS, RFC 8323 (libcoap) */
 };
 
+/* How a trusted NoSec listener identifies devices (`identify:`). */
+enum lwbs_conf_identify {
+	LWBS_CONF_IDENTIFY_NETWORK = 0, /* RADIUS binding of the source address + policy */
+	LWBS_CONF_IDENTIFY_ENDPOINT,    /* the endpoint name the device claims (closed lab network) */
+};
+
 enum lwbs_conf_store_type {
 	LWBS_CONF_STORE_EMBEDDED = 0, /* YAML files in memory */
 	LWBS_CONF_STORE_POSTGRESQL,   /* src/store/pg.c */
@@ -66,7 +72,10 @@ struct lwbs_conf_listener {
 	char address[64];             /* as written */
 	uint16_t port;
 	size_t receive_buffer;        /* SO_RCVBUF bytes */
+	/* NoSec (udp, tcp) listeners must be trusted: the network in front of
+	 * them stands for the devices; identify says how */
 	bool trusted;
+	enum lwbs_conf_identify identify;
 	enum lwbs_conf_stack stack;   /* CoAP implementation serving it */
 	enum lwbs_conf_transport transport;
 	unsigned accept;              /* LWBS_CONF_ACCEPT_* */
@@ -74,6 +83,10 @@ struct lwbs_conf_listener {
 	/* DTLS: a source with more than hs_max_incomplete handshakes not
 	 * completed within hs_window_s is ignored for hs_block_s seconds */
 	unsigned hs_max_incomplete, hs_window_s, hs_block_s;
+	/* NoSec: a source with more than unknown_max requests refused as
+	 * unknown within unknown_window_s is dropped for unknown_block_s
+	 * seconds (unknown_max 0: no limit) */
+	unsigned unknown_max, unknown_window_s, unknown_block_s;
 	struct lwbs_conf_identity identity; /* trusted NoSec listeners */
 };
 

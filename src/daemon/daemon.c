@@ -13,6 +13,7 @@
 
 #include "../coap/dtls.h"
 #include "../coap/server.h"
+#include "../coap/srclimit.h"
 #include "../coap/udp.h"
 #include "../radius/listener.h"
 #include "audit.h"
@@ -509,6 +510,38 @@ static void setup_identity(struct daemon *d, size_t i)
 			 "every request will be refused (apn_not_trusted)", l->address, l->port);
 }
 
+static bool loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+/* A NoSec listener (trusted: conf.c refuses any other): how its devices
+ * are identified, and the per-source limit on requests refused as
+ * unknown. */
+static int setup_nosec(struct daemon *d, size_t i, char *err, size_t cap)
+{
+	const struct lwbs_conf_listener *l = &d->conf->listeners[i];
+	struct lwbs_srclimit_conf lim = {
+		.max = l->unknown_max, .window_s = l->unknown_window_s, .block_s = l->unknown_block_s,
+	};
+	bool native = l->stack == LWBS_CONF_STACK_NATIVE;
+	int r;
+
+	if (l->identify == LWBS_CONF_IDENTIFY_NETWORK)
+		setup_identity(d, i); /* native udp only (conf.c) */
+	else if (!loopback(&l->addr))
+		lwbs_log(LWBS_LOG_WARN, "listener %s port %u believes the endpoint name NoSec devices claim "
+			 "(identify: endpoint): anyone reaching %s can bootstrap as any device; only for a closed "
+			 "network (docs/identity.md)", l->address, l->port, l->address);
+	r = native ? lwbs_udp_server_set_unknown_limit(d->udp, &lim) : lwbs_coap_server_set_unknown_limit(d->coap, &lim);
+	if (r)
+		snprintf(err, cap, "%s: listener %s port %u: unknown_limit: %s", d->conf->path, l->address, l->port,
+			 strerror(-r));
+	return r;
+}
+
 static int start(struct daemon *d, char *err, size_t cap)
 {
 	struct lwbs_conf *c = d->conf;
@@ -596,8 +629,8 @@ static int start(struct daemon *d, char *err, size_t cap)
 			snprintf(err, cap, "%s: listener %s port %u: %s", c->path, l->address, l->port, e);
 			return r;
 		}
-		if (native && !dtls && l->trusted)
-			setup_identity(d, i);
+		if (!dtls && !tls && (r = setup_nosec(d, i, err, cap)))
+			return r;
 		if (tcp || tls) {
 			/* no receive buffer: TCP's are per connection */
 			lwbs_log(LWBS_LOG_INFO, "listening on %s %s port %u (libcoap stack%s%s)", tname[l->transport],
@@ -616,7 +649,9 @@ static int start(struct daemon *d, char *err, size_t cap)
 				 l->address, l->port, got, l->receive_buffer);
 		lwbs_log(LWBS_LOG_INFO, "listening on %s %s port %u (%s stack, receive buffer %zu bytes%s%s%s)",
 			 dtls ? "dtls" : "udp", l->address, l->port, native ? "native" : "libcoap", got,
-			 l->trusted ? ", trusted" : "", dtls ? ", accepts " : "",
+			 dtls ? "" : l->identify == LWBS_CONF_IDENTIFY_NETWORK ? ", trusted, identify network"
+								    : ", trusted, identify endpoint",
+			 dtls ? ", accepts " : "",
 			 !dtls ? "" : l->accept == LWBS_CONF_ACCEPT_PSK ? "psk"
 				: l->accept == LWBS_CONF_ACCEPT_X509 ? "x509" : "psk, x509");
 	}

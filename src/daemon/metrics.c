@@ -63,6 +63,8 @@ void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 	counter(b, "lwbs_coap_undelivered_total", "Requests to clients not delivered.", m->nacks);
 	counter(b, "lwbs_busy_refusals_total", "Requests refused with 5.03 (limit or shutdown).",
 		m->busy_refusals);
+	counter(b, "lwbs_blocked_requests_total",
+		"NoSec requests dropped: their source is blocked (unknown_limit).", m->blocked_drops);
 	lwbs_buf_puts(b, "# HELP lwbs_identity_refusals_total NoSec requests on trusted listeners refused by the "
 			 "identity policy, by reason.\n# TYPE lwbs_identity_refusals_total counter\n");
 	for (int r = LWBS_IDENTITY_OK + 1; r < LWBS_IDENTITY_REASON_COUNT; r++)

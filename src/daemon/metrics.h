@@ -19,6 +19,8 @@ struct lwbs_metrics {
 	unsigned long long store_lookups, store_errors;
 	unsigned long long reloads, reload_failures;
 	unsigned long long busy_refusals; /* 5.03: max_sessions reached or shutting down */
+	/* NoSec requests dropped because their source is blocked (unknown_limit) */
+	unsigned long long blocked_drops;
 	/* trusted listeners: NoSec requests refused by the identity policy, by reason */
 	unsigned long long identity_refusals[LWBS_IDENTITY_REASON_COUNT];
 	/* gauges, filled by the refresh callback */

@@ -86,6 +86,8 @@ listeners:
   - address: 127.0.0.1
     port: $port
     transport: udp
+    trusted: true
+    identify: endpoint
     receive_buffer: 4194304
 $store_conf
 session:

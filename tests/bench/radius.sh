@@ -59,6 +59,8 @@ EOF2
 listeners:
   - address: 127.0.0.1
     port: $CPORT
+    trusted: true
+    identify: endpoint
 store:
   type: embedded
   files: [devices.yaml]

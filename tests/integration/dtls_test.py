@@ -129,6 +129,7 @@ class Server(Lwbsd):
             f.write(PROVISIONING.format(psk_ep=PSK_EP, psk_id=PSK_ID, psk_key=PSK_KEY, cert_ep=CERT_EP,
                                         cert_cn=CERT_CN))
         lst = ("  - address: 127.0.0.1\n    port: %d\n    transport: udp\n"
+               "    trusted: true\n    identify: endpoint\n"
                "  - address: 0.0.0.0\n    port: %d\n    transport: dtls\n    accept: [%s]\n"
                % (self.udp_port, self.port, ", ".join(accept)))
         if "x509" in accept:

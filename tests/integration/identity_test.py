@@ -207,6 +207,12 @@ def refused(s, report, ip, reason):
     rec = s.last_audit(ip)
     check(rec.get("result") == "policy" and rec.get("reason") == reason,
           "%s: audit record %s" % (reason, rec), s)
+    # and the session's log line (written once the record is durable)
+    deadline = time.time() + 5
+    while not any("peer=%s:" % ip in line and "result=policy reason=%s " % reason in line
+                  for line in s.log().splitlines()):
+        check(time.time() < deadline, "%s: no log line for %s" % (reason, ip), s)
+        time.sleep(0.05)
 
 
 def objects_uri(report):
@@ -429,6 +435,12 @@ def t_config(_s):
              "store: {type: embedded, files: [devices.yaml]}\n", "auto_enrol needs"),
             ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, policy: {allowed_plmns: [262]}}\n"
              "store: {type: embedded, files: [devices.yaml]}\n", "5 or 6 digits"),
+            ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, identify: endpoint, "
+             "policy: {trusted_apns: [a]}}\nstore: {type: embedded, files: [devices.yaml]}\n",
+             "policy applies to identify: network"),
+            ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, stack: libcoap, "
+             "policy: {trusted_apns: [a]}}\nstore: {type: embedded, files: [devices.yaml]}\n",
+             "identify: network (the default: RADIUS binding and policy) needs transport udp and stack native"),
             ("listeners:\n  - {address: 127.0.0.1, port: 5683, trusted: true, policy: {colour: red}}\n"
              "store: {type: embedded, files: [devices.yaml]}\n", "unknown key \"colour\" in policy"),
         ]

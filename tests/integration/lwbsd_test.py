@@ -146,7 +146,8 @@ class Raw:
 class Server(Lwbsd):
     EXIT_CHECK = None  # the tests wait for lines written on the way out
 
-    def __init__(self, devices=("dev-1",), big=(), timeout=None, extra="", fsync="batch"):
+    def __init__(self, devices=("dev-1",), big=(), timeout=None, extra="", fsync="batch", listener="",
+                 address="127.0.0.1"):
         self.dir = tempfile.mkdtemp(prefix="lwbsd-it-")
         self.port = free_port()
         self.prov = os.path.join(self.dir, "devices.yaml")
@@ -161,10 +162,11 @@ class Server(Lwbsd):
         else:
             session = "session:\n  shutdown_grace: 2\n"
         with open(self.conf, "w") as f:
-            f.write("listeners:\n  - address: 127.0.0.1\n    port: %d\n    stack: %s\n"
+            f.write("listeners:\n  - address: %s\n    port: %d\n    stack: %s\n"
+                    "    trusted: true\n    identify: endpoint\n%s"
                     "store:\n  type: embedded\n  files: [devices.yaml]\n"
                     "%saudit:\n  file: audit.jsonl\n  fsync: %s\n"
-                    "log:\n  level: info\n%s" % (self.port, ARGS.stack, session, fsync, extra))
+                    "log:\n  level: info\n%s" % (address, self.port, ARGS.stack, listener, session, fsync, extra))
         self.launch(ARGS.lwbsd)
         self.wait_ready()
 
@@ -216,6 +218,7 @@ def t_check_config():
     good = os.path.join(d, "good.yaml")
     with open(good, "w") as f:
         f.write("listeners:\n  - address: 127.0.0.1\n    port: 5683\n"
+                "    trusted: true\n    identify: endpoint\n"
                 "store:\n  type: embedded\n  files: [devices.yaml]\n")
     p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", good], capture_output=True, text=True)
     check(p.returncode == 0 and p.stdout.strip() == "ok", "good config: %r %r" % (p.stdout, p.stderr))
@@ -231,13 +234,36 @@ def t_check_config():
          "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:4:12: transport tcp needs stack: libcoap"),
         ("yaml syntax", "listeners: [\n", "bad.yaml:2:1:"),
         ("missing store", "session:\n  timeout: 10\n", "bad.yaml:1:1: missing \"store\""),
+        ("missing listeners", "store:\n  type: embedded\n  files: [devices.yaml]\n",
+         "bad.yaml:1:1: missing \"listeners\" section"),
+        ("untrusted nosec", "listeners:\n  - address: 0.0.0.0\n    transport: udp\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n",
+         "bad.yaml:2:5: a NoSec listener (transport udp) believes whoever reaches it: it needs trusted: true"),
+        ("nosec trusted: false", "listeners:\n  - address: 127.0.0.1\n    trusted: false\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:3:5: a NoSec listener"),
+        ("bad identify", "listeners:\n  - address: 127.0.0.1\n    trusted: true\n    identify: imsi\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n",
+         "bad.yaml:4:15: identify must be network or endpoint"),
+        ("network on libcoap", "listeners:\n  - address: 127.0.0.1\n    trusted: true\n    stack: libcoap\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n",
+         "bad.yaml:2:5: identify: network (the default: RADIUS binding and policy) needs transport udp and "
+         "stack native"),
+        ("unknown_limit on dtls", "listeners:\n  - address: 127.0.0.1\n    transport: dtls\n"
+         "    unknown_limit: {max: 5}\n" "store:\n  type: embedded\n  files: [devices.yaml]\n",
+         "bad.yaml:4:5: unknown_limit applies to NoSec listeners"),
+        ("trusted dtls", "listeners:\n  - address: 127.0.0.1\n    transport: dtls\n    trusted: true\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:4:5: trusted applies to NoSec"),
+        ("unknown_limit block 0", "listeners:\n  - address: 127.0.0.1\n    trusted: true\n"
+         "    identify: endpoint\n    unknown_limit: {block: 0}\n"
+         "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:5:28: value 0 out of range"),
         ("bad stack", "listeners:\n  - address: 127.0.0.1\n    stack: lwip\n"
          "store:\n  type: embedded\n  files: [devices.yaml]\n", "bad.yaml:3:12: stack must be native or libcoap"),
         ("bad fsync", "store:\n  type: embedded\n  files: [devices.yaml]\naudit:\n  fsync: sometimes\n",
          "bad.yaml:5:10: fsync must be"),
         ("missing file", "store:\n  type: embedded\n  files: [nothere.yaml]\n",
          "bad.yaml:3:11: cannot read"),
-        ("bad provisioning", "store:\n  type: embedded\n  files: [broken.yaml]\n", "broken.yaml:3:1:"),
+        ("bad provisioning", "store:\n  type: embedded\n  files: [broken.yaml]\n"
+         "listeners: [{address: 127.0.0.1, trusted: true, identify: endpoint}]\n", "broken.yaml:3:1:"),
     ]
     with open(os.path.join(d, "broken.yaml"), "w") as f:
         f.write("profiles:\n  - name: [oops\n")
@@ -540,6 +566,67 @@ def t_sigterm():
         muted.wait()
 
 
+def fetch_metrics(port, srv):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+    body = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    s.close()
+    text = body.decode()
+    check(text.startswith("HTTP/1.0 200"), "HTTP 200", srv)
+    return text
+
+
+def t_unknown_limit():
+    """unknown_limit: a source asking for unknown endpoints more than max
+    times within the window is blocked: one warning, one audit record
+    (source_blocked), counted; its requests then get no answer, even for a
+    known device, while another source still bootstraps."""
+    mport = free_port(socket.SOCK_STREAM)
+    with Server(devices=["dev-1"], listener="    unknown_limit: {max: 3, window: 60, block: 60}\n",
+                extra="metrics:\n  listen: 127.0.0.1:%d\n" % mport) as srv:
+        for i in range(4):
+            rc, out = srv.devsim("ghost-%d" % i, "--local", "127.0.0.7")
+            check(rc != 0 and out["bootstrap_request"] == "4.00", "ghost-%d: 4.00: %s" % (i, out), srv)
+        srv.wait_log("udp: source 127.0.0.7: more than 3 requests refused as unknown in 60 s: "
+                     "source blocked for 60 s")
+        r = srv.wait_audit(lambda r: r["result"] == "source_blocked")
+        check(r["peer"] == "127.0.0.7" and r["endpoint"] == "ghost-3" and "more than 3" in r["reason"],
+              "audit of the block: %s" % r, srv)
+        rc, out = srv.devsim("dev-1", "--local", "127.0.0.7", timeout=3)
+        check(rc != 0 and out["result"] != "ok" and out["requests"] == [],
+              "a blocked source gets nothing: %s" % out, srv)
+        rc, out = srv.devsim("dev-1", "--local", "127.0.0.8")
+        expect_bootstrapped(srv, rc, out, "another source while 127.0.0.7 is blocked")
+        text = fetch_metrics(mport, srv)
+        for want in ('lwbs_sessions_total{result="source_blocked"} 1',
+                     'lwbs_sessions_total{result="unknown_endpoint"} 4', 'lwbs_sessions_total{result="ok"} 1'):
+            check(want in text, "metrics contain %r:\n%s" % (want, text), srv)
+        drops = [line for line in text.splitlines() if line.startswith("lwbs_blocked_requests_total ")]
+        check(drops and int(drops[0].split()[1]) >= 1, "blocked requests counted:\n%s" % text, srv)
+        srv.stop()
+        check(srv.log().count("warning udp: source 127.0.0.7") == 1, "the block is logged once", srv)
+
+
+def t_endpoint_warning():
+    """identify: endpoint believes any claimed name: lwbsd warns at start
+    when such a listener is bound to more than loopback, and not when it is
+    bound to 127.0.0.1."""
+    warning = "believes the endpoint name NoSec devices claim (identify: endpoint)"
+    with Server(devices=["dev-1"], address="0.0.0.0") as srv:
+        srv.wait_log("listener 0.0.0.0 port %d %s" % (srv.port, warning))
+        rc, out = srv.devsim("dev-1")
+        expect_bootstrapped(srv, rc, out, "identify: endpoint")
+        srv.stop()
+    with Server(devices=["dev-1"]) as srv:
+        srv.stop()
+        check(warning not in srv.log(), "no warning for 127.0.0.1", srv)
+
+
 def t_metrics():
     mport = free_port()
     with Server(devices=["dev-1"], extra="metrics:\n  listen: 127.0.0.1:%d\n" % mport) as srv:
@@ -547,17 +634,7 @@ def t_metrics():
         expect_bootstrapped(srv, rc, out, "metrics run")
         srv.devsim("nobody", timeout=3)
         srv.wait_log("ep=nobody")  # written once its audit record is durable
-        s = socket.create_connection(("127.0.0.1", mport), timeout=5)
-        s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
-        body = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            body += chunk
-        s.close()
-        text = body.decode()
-        check(text.startswith("HTTP/1.0 200"), "HTTP 200", srv)
+        text = fetch_metrics(mport, srv)
         for want in ('lwbs_sessions_total{result="ok"} 1', 'lwbs_sessions_total{result="unknown_endpoint"} 1',
                      "lwbs_sessions_active 0", "lwbs_store_lookups_total 2", "lwbs_audit_queue_depth 0",
                      "lwbs_audit_records_total 2"):

@@ -59,6 +59,7 @@ class Server(Lwbsd):
             secret = "secret: %s" % SECRET
         with open(self.conf, "w") as f:
             f.write("listeners:\n  - address: 127.0.0.1\n    port: %d\n"
+                    "    trusted: true\n    identify: endpoint\n"
                     "store:\n  type: embedded\n  files: [devices.yaml]\n"
                     "log:\n  level: info\n"
                     "radius:\n  listen:\n    - {address: 127.0.0.1, port: %d}\n"
@@ -336,7 +337,7 @@ def t_config():
         for name, body, want in cases:
             path = os.path.join(d, "bad.yaml")
             with open(path, "w") as f:
-                f.write(base + body)
+                f.write(base + body + "listeners: [{address: 127.0.0.1, trusted: true, identify: endpoint}]\n")
             p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", path], capture_output=True, text=True)
             if want is None:
                 check(p.returncode == 0 and p.stdout.strip() == "ok", "%s: %r %r" % (name, p.stdout, p.stderr))

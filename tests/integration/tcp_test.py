@@ -56,6 +56,7 @@ class Server(Lwbsd):
         with open(self.conf, "w") as f:
             f.write("listeners:\n"
                     "  - address: 127.0.0.1\n    port: %d\n    transport: tcp\n"
+                    "    trusted: true\n    identify: endpoint\n"
                     "  - address: 127.0.0.1\n    port: %d\n    transport: tls\n    accept: [psk]\n"
                     "store:\n  type: embedded\n  files: [devices.yaml]\n"
                     "session:\n  shutdown_grace: 1\n  timeout: 5\n"
@@ -166,6 +167,7 @@ def t_config():
     good = os.path.join(d, "good.yaml")
     with open(good, "w") as f:
         f.write("listeners:\n  - address: 127.0.0.1\n    transport: tcp\n"
+                "    trusted: true\n    identify: endpoint\n"
                 "  - address: 127.0.0.1\n    transport: tls\n" + store)
     p = subprocess.run([ARGS.lwbsd, "--check-config", "-c", good], capture_output=True, text=True)
     check(p.returncode == 0, "tcp and tls listeners: %r" % p.stderr)

@@ -47,6 +47,8 @@ start_lwbsd() {
 listeners:
   - address: 127.0.0.1
     port: $BS_PORT
+    trusted: true
+    identify: endpoint
 store:
   type: embedded
   files: [devices.yaml]

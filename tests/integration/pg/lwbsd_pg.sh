@@ -73,6 +73,8 @@ listeners:
   - address: 127.0.0.1
     port: $port
     stack: $1
+    trusted: true
+    identify: endpoint
 store:
   type: postgresql
   dsn_file: dsn
