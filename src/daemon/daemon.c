@@ -321,6 +321,9 @@ static void refresh_metrics(void *arg, struct lwbs_metrics *m)
 	m->audit_depth = lwbs_audit_depth(d->audit);
 	m->audit_written = lwbs_audit_written(d->audit);
 	m->audit_errors = lwbs_audit_errors(d->audit);
+	m->radius = d->radius != NULL;
+	if (d->radius)
+		lwbs_radius_listener_stats(d->radius, &m->radius_st);
 	if (d->conf->audit_to_store) {
 		struct lwbs_store_pg_stats st;
 

@@ -49,6 +49,34 @@ static void gauge(struct lwbs_buf *b, const char *name, const char *help, unsign
 	metric(b, "gauge", name, help, v);
 }
 
+/* The RADIUS accounting listener (docs/radius.md): every packet received
+ * is answered, answered again from the cache (a retransmission), or dropped
+ * for one reason. */
+static void render_radius(const struct lwbs_radius_listener_stats *st, struct lwbs_buf *b)
+{
+	counter(b, "lwbs_radius_requests_total", "Accounting packets received.", st->received);
+	counter(b, "lwbs_radius_responses_total", "Accounting-Responses sent for new requests.", st->answered);
+	counter(b, "lwbs_radius_resent_total", "Retransmitted requests answered again without a write.",
+		st->resent);
+	lwbs_buf_puts(b, "# HELP lwbs_radius_dropped_total Accounting packets dropped unanswered, by reason.\n"
+			 "# TYPE lwbs_radius_dropped_total counter\n");
+	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"unknown_nas\"} %llu\n", st->unknown_nas);
+	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"bad_authenticator\"} %llu\n", st->bad_auth);
+	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"malformed\"} %llu\n", st->malformed);
+	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"in_progress\"} %llu\n", st->dup_dropped);
+	counter(b, "lwbs_radius_unbound_total",
+		"Authentic requests answered without a binding (no address or no session id).", st->refused);
+	counter(b, "lwbs_radius_applied_total", "Requests applied to the binding table.", st->applied);
+	counter(b, "lwbs_radius_durable_records_total", "Binding changes handed to the journal or database.",
+		st->journal_records);
+	counter(b, "lwbs_radius_durable_writes_total", "Journal fdatasyncs or database commits.",
+		st->journal_writes);
+	counter(b, "lwbs_radius_durable_errors_total", "Failed journal or database writes.", st->journal_errors);
+	gauge(b, "lwbs_radius_bindings", "Active bindings.", st->bindings);
+	gauge(b, "lwbs_radius_table_bytes", "Memory held by the binding table.", st->table_bytes);
+	gauge(b, "lwbs_radius_in_flight", "Requests waiting for their write.", st->in_flight);
+}
+
 void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 {
 	lwbs_buf_puts(b, "# HELP lwbs_sessions_total Finished bootstrap sessions by result.\n"
@@ -77,6 +105,8 @@ void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 	gauge(b, "lwbs_audit_queue_depth", "Audit records queued or being written.", m->audit_depth);
 	counter(b, "lwbs_audit_records_total", "Audit records made durable.", m->audit_written);
 	counter(b, "lwbs_audit_errors_total", "Audit records that could not be written.", m->audit_errors);
+	if (m->radius)
+		render_radius(&m->radius_st, b);
 }
 
 static void conn_close(struct conn *c)

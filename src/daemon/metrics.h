@@ -9,6 +9,7 @@
 #include "lwbs/bootstrap.h"
 #include "lwbs/buf.h"
 #include "lwbs/identity.h"
+#include "../radius/listener.h"
 
 struct lwbs_metrics {
 	unsigned long long results[LWBS_BS_RESULT_COUNT]; /* finished sessions by result */
@@ -26,6 +27,9 @@ struct lwbs_metrics {
 	/* gauges, filled by the refresh callback */
 	unsigned long long sessions_active;
 	unsigned long long audit_depth, audit_written, audit_errors;
+	/* the RADIUS accounting listener (radius: section), when there is one */
+	bool radius;
+	struct lwbs_radius_listener_stats radius_st;
 };
 
 typedef void (*lwbs_metrics_refresh_fn)(void *arg, struct lwbs_metrics *m);

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lwbs_harness import (  # noqa: E402
@@ -46,6 +47,7 @@ class Server(Lwbsd):
     def __init__(self, nas="127.0.0.0/8", secret_file=False, workdir=None, dsn_file=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="lwbsd-radius-")
         self.port = free_port()
+        self.metrics_port = free_port(socket.SOCK_STREAM)
         self.journal = os.path.join(self.dir, "radius.journal")
         self.conf = os.path.join(self.dir, "lwbsd.yaml")
         self.errpath = os.path.join(self.dir, "stderr.log")
@@ -62,16 +64,25 @@ class Server(Lwbsd):
                     "    trusted: true\n    identify: endpoint\n"
                     "store:\n  type: embedded\n  files: [devices.yaml]\n"
                     "log:\n  level: info\n"
+                    "metrics:\n  listen: 127.0.0.1:%d\n"
                     "radius:\n  listen:\n    - {address: 127.0.0.1, port: %d}\n"
                     "    - {address: \"::1\", port: %d}\n"
                     "  nas:\n    - {address: %s, %s}\n    - {address: \"::1\", %s}\n  %s\n"
-                    "  log_interval: 60\n" % (free_port(), self.port, self.port, nas, secret, secret,
+                    "  log_interval: 60\n" % (free_port(), self.metrics_port, self.port, self.port, nas, secret, secret,
                                                "dsn_file: %s" % dsn_file if dsn_file else "journal: radius.journal"))
         self.start()
 
     def start(self):
         self.launch(ARGS.lwbsd, "a")
         self.wait_log("accounting on udp 127.0.0.1 port %d" % self.port)
+
+    def metric(self, name):
+        """The value of one sample on the metrics endpoint (name with its labels)."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port, timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return int(line.split()[1])
+        check(False, "no metric %s" % name, self)
 
     def show(self, addr=None):
         cmd = [ARGS.lwbsctl, "radius", "show", "--journal", self.journal] + ([addr] if addr else [])
@@ -151,6 +162,9 @@ def t_start_interim_stop():
         check(s.show("10.20.30.40") is None, "binding gone after Stop", s)
         # Status-Server (RFC 5997; radclient computes the Message-Authenticator)
         check(radclient(s.port, ["Message-Authenticator = 0x00"], code="status"), "Status-Server answered", s)
+        check(s.metric("lwbs_radius_requests_total") == 5 and s.metric("lwbs_radius_responses_total") == 5
+              and s.metric("lwbs_radius_applied_total") == 4 and s.metric("lwbs_radius_bindings") == 0,
+              "RADIUS metrics after Start, Interim, two Stops and Status-Server", s)
     finally:
         s.stop()
         s.cleanup()
@@ -161,6 +175,8 @@ def t_secret():
     try:
         check(not radclient(s.port, START, secret="wrongsecret"), "wrong secret answered", s)
         s.wait_log("bad authenticator")
+        check(s.metric('lwbs_radius_dropped_total{reason="bad_authenticator"}') == 1,
+              "bad authenticator counted", s)
         check(s.show("10.20.30.40") is None, "binding from a wrong secret", s)
         check(radclient(s.port, START), "right secret not answered", s)
         check("wrongsecret" not in s.log() and SECRET not in s.log(), "a secret in the log", s)
@@ -174,6 +190,8 @@ def t_unknown_nas():
     try:
         check(not radclient(s.port, START), "unknown NAS answered", s)
         s.wait_log("request from an unknown NAS dropped")
+        check(s.metric('lwbs_radius_dropped_total{reason="unknown_nas"}') == 1
+              and s.metric("lwbs_radius_responses_total") == 0, "unknown NAS counted", s)
         check(s.show("10.20.30.40") is None, "binding from an unknown NAS", s)
     finally:
         s.stop()
@@ -192,6 +210,8 @@ def t_retransmit():
         sock.send(req)
         check(expect_response(sock, req), "retransmitted Start answered", s)
         check(os.path.getsize(s.journal) == size, "a second journal record for a retransmission", s)
+        check(s.metric("lwbs_radius_resent_total") == 1 and s.metric("lwbs_radius_applied_total") == 1,
+              "retransmission counted as resent, applied once", s)
         # same Identifier, new authenticator: a new request, recorded
         req2 = raw_start(77, "10.9.9.9", "RETX-2", "262019999999998")
         sock.send(req2)
