@@ -24,13 +24,11 @@
 #define IDENT_MAX 256       /* PSK identity / subject bytes (TR12: 128 must work) */
 #define FAIL_SLOTS 4096     /* sources tracked by the failure limit */
 #define FAIL_PROBES 16
-#define FILTER_MAX 256      /* datagrams dropped per listener per call */
 
 struct listener {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	unsigned accept;
-	int fd;
 	bool stream; /* a TLS (TCP) listener */
 };
 
@@ -278,27 +276,16 @@ bool lwbs_dtls_blocked(struct lwbs_dtls *d, const struct sockaddr *addr)
 	return s && s->blocked_until > now;
 }
 
-void lwbs_dtls_filter(struct lwbs_dtls *d)
+bool lwbs_dtls_drop(struct lwbs_dtls *d, const struct sockaddr *addr)
 {
-	uint8_t byte;
+	if (!lwbs_dtls_blocked(d, addr))
+		return false;
+	d->dropped_since_log++;
+	return true;
+}
 
-	for (size_t i = 0; i < d->n_listeners; i++) {
-		int fd = d->listeners[i].fd;
-
-		if (fd < 0)
-			continue;
-		for (int n = 0; n < FILTER_MAX; n++) {
-			struct sockaddr_storage ss;
-			socklen_t sl = sizeof(ss);
-
-			if (recvfrom(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT, (struct sockaddr *)&ss, &sl) < 0)
-				break;
-			if (!lwbs_dtls_blocked(d, (struct sockaddr *)&ss))
-				break;
-			recv(fd, &byte, 1, MSG_DONTWAIT); /* drops the whole datagram */
-			d->dropped_since_log++;
-		}
-	}
+void lwbs_dtls_housekeeping(struct lwbs_dtls *d)
+{
 	log_failures(d, false);
 }
 
@@ -670,7 +657,7 @@ void lwbs_dtls_destroy(struct lwbs_dtls *d)
 }
 
 int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, socklen_t len, unsigned accept,
-			   int fd, bool stream)
+			   bool stream)
 {
 	struct listener *ls = realloc(d->listeners, (d->n_listeners + 1) * sizeof(*ls));
 
@@ -682,7 +669,6 @@ int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, soc
 	memcpy(&ls->addr, addr, len);
 	ls->len = len;
 	ls->accept = accept;
-	ls->fd = fd;
 	ls->stream = stream;
 	return 0;
 }

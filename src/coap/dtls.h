@@ -94,16 +94,18 @@ int lwbs_dtls_check_files(const struct lwbs_dtls_conf *c, char *err, size_t err_
 void lwbs_dtls_destroy(struct lwbs_dtls *d);
 
 /* Declares a DTLS listener (stream false) or a TLS listener over TCP
- * (stream true, RFC 8323; same PSK and X.509 set-up): its local address,
- * the modes it accepts (LWBS_DTLS_* bits), and its UDP socket (or -1 when
- * unknown or TLS) for lwbs_dtls_filter(). 0 or -ENOMEM. */
+ * (stream true, RFC 8323; same PSK and X.509 set-up): its local address
+ * and the modes it accepts (LWBS_DTLS_* bits). 0 or -ENOMEM. */
 int lwbs_dtls_add_listener(struct lwbs_dtls *d, const struct sockaddr *addr, socklen_t len, unsigned accept,
-			   int fd, bool stream);
+			   bool stream);
 
-/* Drops the datagrams waiting at the head of each listener socket that
- * come from a blocked source, before libcoap reads them. Call before each
- * batch of coap_io_do_epoll(). */
-void lwbs_dtls_filter(struct lwbs_dtls *d);
+/* Whether a datagram from addr, waiting on a DTLS listener socket, is to
+ * be dropped before libcoap reads it (its source is blocked); a drop is
+ * counted for the periodic warning. */
+bool lwbs_dtls_drop(struct lwbs_dtls *d, const struct sockaddr *addr);
+/* Logs the failures and drops counted since the last warning, at most
+ * once a second. Call from the front end's housekeeping. */
+void lwbs_dtls_housekeeping(struct lwbs_dtls *d);
 
 /* Feed every libcoap event of ctx here (from the context's event
  * handler): DTLS handshakes started (a new server session, which libcoap

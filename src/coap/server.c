@@ -32,6 +32,12 @@
 #define MAX_IDLE_SESSIONS 65536
 #define MAX_HANDSHAKE_SESSIONS 16384
 #define HOUSEKEEPING_MS 20
+/* coap_io_do_epoll() ends with a walk of every session and a timerfd
+ * re-arm (coap_io_prepare_epoll), whatever it was given: one call is
+ * handed every datagram waiting on a listener socket (one copy of the
+ * socket's event per datagram, each copy reading one), up to these. */
+#define BATCH_EVENTS 256
+#define BATCH_PER_SOCKET 128
 #define IDENT_MAX 256 /* DTLS identity and the ep compared with it, with NUL */
 
 struct sess {
@@ -83,6 +89,16 @@ struct sess {
 	const char *refusal;
 };
 
+/* A datagram listener socket of libcoap's (UDP or DTLS) and the data of
+ * its entry in libcoap's epoll set, to count what waits on it. */
+struct dgram_sock {
+	int fd;
+	uint64_t epoll_data;
+	bool known;     /* epoll_data found */
+	bool peek_off;  /* SO_PEEK_OFF works: waiting datagrams are counted */
+	bool dtls;      /* datagrams from blocked sources are dropped */
+};
+
 struct lwbs_coap_server {
 	struct lwbs_coap_opts o;
 	coap_context_t *ctx;
@@ -91,8 +107,8 @@ struct lwbs_coap_server {
 	bool fd_added;
 	struct lwbs_loop_timer hk_timer;
 	int64_t last_housekeeping;
-	int *listen_fds;
-	size_t n_listen_fds;
+	struct dgram_sock *dgram;
+	size_t n_dgram;
 	struct sess *active;     /* doubly linked */
 	struct sess *pending;    /* sessions with a deferred request */
 	struct sess *free_list;
@@ -695,6 +711,8 @@ static void housekeeping(struct lwbs_coap_server *srv)
 	coap_ticks(&now);
 	next = coap_io_prepare_epoll(srv->ctx, now);
 	srv->last_housekeeping = lwbs_loop_now(srv->o.loop);
+	if (srv->dtls)
+		lwbs_dtls_housekeeping(srv->dtls);
 	lwbs_loop_timer_arm(srv->o.loop, &srv->hk_timer,
 			    next == 0 || next > 1000 ? 1000 : next < HOUSEKEEPING_MS ? HOUSEKEEPING_MS : next);
 }
@@ -723,22 +741,88 @@ static void flush_pending(struct lwbs_coap_server *srv)
 	}
 }
 
-/* Datagrams (and libcoap's timer) are ready: read them all, in batches,
- * straight into libcoap's handlers. */
+static struct dgram_sock *dgram_of(struct lwbs_coap_server *srv, const struct epoll_event *ev)
+{
+	for (size_t i = 0; i < srv->n_dgram; i++)
+		if (srv->dgram[i].known && srv->dgram[i].epoll_data == ev->data.u64)
+			return &srv->dgram[i];
+	return NULL;
+}
+
+/* How many datagrams wait on g's socket (up to max), peeking past each
+ * with SO_PEEK_OFF (without it: 1 when any waits); on a DTLS listener those from a blocked source are
+ * dropped once they reach the head (counting stops at one further on).
+ * *dropped tells whether any was. */
+static unsigned waiting(struct lwbs_coap_server *srv, struct dgram_sock *g, unsigned max, bool *dropped)
+{
+	bool filter = g->dtls && srv->dtls;
+	unsigned n = 0;
+	int zero = 0;
+	uint8_t byte;
+
+	*dropped = false;
+	if (g->peek_off)
+		setsockopt(g->fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+	while (n < max) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		/* MSG_TRUNC: the peek offset moves past the whole datagram */
+		if (recvfrom(g->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&ss, &sl) < 0)
+			break;
+		if (!filter || !lwbs_dtls_drop(srv->dtls, (struct sockaddr *)&ss)) {
+			n++;
+			if (!g->peek_off)
+				break; /* only the head can be seen: one at a time */
+			continue;
+		}
+		if (n > 0)
+			break; /* dropped when it is at the head */
+		recv(g->fd, &byte, 1, MSG_DONTWAIT); /* drops the whole datagram */
+		if (g->peek_off)
+			setsockopt(g->fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+		*dropped = true;
+	}
+	return n;
+}
+
+/* Datagrams (and libcoap's timer) are ready: hand libcoap everything that
+ * waits, in as few coap_io_do_epoll() calls as possible. */
 static void on_coap_fd(void *arg, uint32_t events)
 {
 	struct lwbs_coap_server *srv = arg;
-	struct epoll_event evs[64];
+	struct epoll_event evs[64], batch[BATCH_EVENTS];
 	int n, rounds = 0;
+	bool more;
 
 	do {
-		if (srv->dtls)
-			lwbs_dtls_filter(srv->dtls); /* blocked sources never reach libcoap */
+		size_t m = 0;
+
 		n = epoll_wait(srv->coap_fd, evs, 64, 0);
-		if (n > 0)
-			coap_io_do_epoll(srv->ctx, evs, (size_t)n);
+		more = n == 64;
+		for (int i = 0; i < n; i++) {
+			struct dgram_sock *g = dgram_of(srv, &evs[i]);
+			size_t room = BATCH_EVENTS - m - (size_t)(n - i - 1);
+			unsigned k;
+			bool dropped;
+
+			if (!g || !(evs[i].events & EPOLLIN)) {
+				batch[m++] = evs[i];
+				continue;
+			}
+			k = waiting(srv, g, room < BATCH_PER_SOCKET ? (unsigned)room : BATCH_PER_SOCKET, &dropped);
+			/* readable yet nothing counted: a datagram the peek
+			 * skips (an empty one already peeked) */
+			if (k == 0 && !dropped)
+				k = 1;
+			more |= k == BATCH_PER_SOCKET || k == room;
+			for (unsigned j = 0; j < k; j++)
+				batch[m++] = evs[i];
+		}
+		if (m > 0)
+			coap_io_do_epoll(srv->ctx, batch, m);
 		flush_pending(srv);
-	} while (n == 64 && ++rounds < 16);
+	} while (more && ++rounds < 16);
 	if (lwbs_loop_now(srv->o.loop) - srv->last_housekeeping >= HOUSEKEEPING_MS)
 		housekeeping(srv);
 }
@@ -843,8 +927,8 @@ fail:
 
 static bool known_fd(const struct lwbs_coap_server *srv, int fd)
 {
-	for (size_t i = 0; i < srv->n_listen_fds; i++)
-		if (srv->listen_fds[i] == fd)
+	for (size_t i = 0; i < srv->n_dgram; i++)
+		if (srv->dgram[i].fd == fd)
 			return true;
 	return false;
 }
@@ -879,13 +963,60 @@ static int find_socket(const struct lwbs_coap_server *srv, const struct sockaddr
 	return -1;
 }
 
+/* The data of fd's entry in libcoap's epoll set epfd (libcoap's own
+ * socket structure), from the kernel's /proc/self/fdinfo of epfd. */
+static int epoll_data_of(int epfd, int fd, uint64_t *data)
+{
+	char path[64], line[256];
+	FILE *f;
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		int tfd;
+		unsigned ev;
+		unsigned long long d;
+
+		if (sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &ev, &d) == 3 && tfd == fd) {
+			*data = d;
+			r = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* Registers the datagram socket fd of a new UDP or DTLS endpoint. */
+static int add_dgram(struct lwbs_coap_server *srv, int fd, bool dtls)
+{
+	struct dgram_sock *g = realloc(srv->dgram, (srv->n_dgram + 1) * sizeof(*g));
+	int zero = 0;
+
+	if (!g)
+		return -ENOMEM;
+	srv->dgram = g;
+	g += srv->n_dgram++;
+	memset(g, 0, sizeof(*g));
+	g->fd = fd;
+	g->dtls = dtls;
+	g->known = epoll_data_of(srv->coap_fd, fd, &g->epoll_data) == 0;
+	g->peek_off = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) == 0;
+	if (!g->known || !g->peek_off)
+		lwbs_log(LWBS_LOG_WARN, "coap: listener socket %d: %s: one datagram per event loop pass", fd,
+			 !g->known ? "not found in libcoap's epoll set" : "no SO_PEEK_OFF");
+	return 0;
+}
+
 static int listen_proto(struct lwbs_coap_server *srv, const struct sockaddr *addr, socklen_t len,
 			coap_proto_t proto, size_t rcvbuf, size_t *rcvbuf_got, int *fd_out, char *err, size_t err_cap)
 {
 	coap_address_t a;
-	int fd, v = (int)rcvbuf, got = 0;
+	int fd, v = (int)rcvbuf, got = 0, r;
 	socklen_t gl = sizeof(got);
-	int *fds;
 
 	coap_address_init(&a);
 	memcpy(&a.addr, addr, len);
@@ -910,11 +1041,9 @@ static int listen_proto(struct lwbs_coap_server *srv, const struct sockaddr *add
 	fd = find_socket(srv, addr);
 	if (fd < 0)
 		return 0;
-	fds = realloc(srv->listen_fds, (srv->n_listen_fds + 1) * sizeof(*fds));
-	if (!fds)
-		return -ENOMEM;
-	srv->listen_fds = fds;
-	fds[srv->n_listen_fds++] = fd;
+	r = add_dgram(srv, fd, proto == COAP_PROTO_DTLS);
+	if (r)
+		return r;
 	*fd_out = fd;
 	/* SO_RCVBUFFORCE passes rmem_max when we may; else the capped one */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
@@ -980,7 +1109,7 @@ static int listen_secure(struct lwbs_coap_server *srv, const struct sockaddr *ad
 		addr = (const struct sockaddr *)&ss;
 		len = sl;
 	}
-	r = lwbs_dtls_add_listener(srv->dtls, addr, len, accept, fd, proto == COAP_PROTO_TLS);
+	r = lwbs_dtls_add_listener(srv->dtls, addr, len, accept, proto == COAP_PROTO_TLS);
 	if (r)
 		snprintf(err, err_cap, "out of memory");
 	return r;
@@ -1035,7 +1164,7 @@ void lwbs_coap_server_destroy(struct lwbs_coap_server *srv)
 		lwbs_bs_session_destroy(s->eng);
 		free(s);
 	}
-	free(srv->listen_fds);
+	free(srv->dgram);
 	coap_cleanup();
 	free(srv);
 }

@@ -4,7 +4,8 @@ PSK and X.509 bootstraps driven by lwbs-devsim's OpenSSL DTLS client, the
 refusals (wrong key, unknown identity, expired certificate, unknown CA,
 subject not provisioned, ep not matching the DTLS identity), a client
 offering only a CCM_8 suite, and a handshake flood from one source while
-another device bootstraps.
+another device bootstraps, and handshakes queued while lwbsd is busy
+(several sources, a blocked one among them) handled in one pass.
 
 Certificates are made at test time with the openssl command line tool into
 a temporary directory; nothing is committed.
@@ -13,9 +14,11 @@ usage: dtls_test.py --lwbsd PATH --devsim PATH [--openssl PATH] TEST...
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lwbs_harness import (  # noqa: E402
@@ -312,6 +315,52 @@ def t_flood():
         rc, out = srv.devsim("--psk-identity", "psk-dev-2", "--psk-key", "hex:00112233445566778899aabbccddeeff",
                              ep="psk-dev-2", local="127.0.0.3")
         expect_ok(srv, rc, out, "another source after the flood")
+        srv.stop()
+
+
+def t_batch():
+    """Datagrams that wait while lwbsd is busy (stopped here) are handed to
+    libcoap together: the handshakes queued from several sources all
+    complete, those of a blocked source among them are dropped, and no
+    read of an empty socket is logged (the waiting datagrams are counted,
+    not guessed)."""
+    with Server(accept=("psk",), limit=2) as srv:
+        # 127.0.0.2 starts handshakes it never completes: blocked
+        flood = [subprocess.Popen([ARGS.devsim, "--server", "coaps://127.0.0.1:%d" % srv.port, "--timeout", "2",
+                                   "--local", "127.0.0.2", "--ep", PSK_EP, "--psk-identity", "nobody-%d" % i,
+                                   "--psk-key", "hex:" + "11" * 16],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(6)]
+        for p in flood:
+            p.wait(20)
+        srv.wait_log("source 127.0.0.2")
+        key = "hex:00112233445566778899aabbccddeeff"
+        sources = ("127.0.0.11", "127.0.0.2", "127.0.0.12", "127.0.0.13", "127.0.0.2", "127.0.0.14")
+        procs = []
+        srv.proc.send_signal(signal.SIGSTOP)
+        try:
+            for local in sources:
+                cmd = [ARGS.devsim, "--server", "coaps://127.0.0.1:%d" % srv.port,
+                       "--timeout", "4" if local == "127.0.0.2" else "10", "--local", local,
+                       "--ep", "psk-dev-2", "--psk-identity", "psk-dev-2", "--psk-key", key]
+                procs.append((local, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                                      text=True)))
+                time.sleep(0.1)  # their ClientHellos queue in this order
+            time.sleep(0.3)
+        finally:
+            srv.proc.send_signal(signal.SIGCONT)
+        for local, p in procs:
+            stdout, _ = p.communicate(timeout=30)
+            try:
+                out = json.loads(stdout)
+            except ValueError:
+                check(False, "devsim from %s printed no JSON: %r" % (local, stdout), srv)
+            if local == "127.0.0.2":
+                expect_handshake_failed(srv, p.returncode, out, "queued from the blocked source")
+            else:
+                expect_ok(srv, p.returncode, out, "queued from %s" % local)
+        text = srv.stderr_text()
+        check("read failed" not in text and "temporarily unavailable" not in text,
+              "libcoap read an empty socket", srv)
         srv.stop()
 
 
