@@ -5,9 +5,11 @@
  *   2. devices: every endpoint is COPYed into a temporary table with its
  *      index and the stored digests of those that exist come back by
  *      index (COPY TO), compared in C (lwbs_provision_compare);
- *   3. only new and changed rows are COPYed (overrides, identities,
- *      secrets; streamed while they are built) and written set-based:
- *      UPDATE of the changed, plain INSERT of the new, DELETE;
+ *   3. only new and changed rows are written (streamed while they are
+ *      built): the changed through a staging table (UPDATE, their
+ *      identities deleted); the new with ids taken from the devices'
+ *      sequence, COPYed straight into devices; the identities of both
+ *      straight into device_identities; secrets staged and merged;
  *   4. --prune BATCH deletes the batch's devices that were not given;
  *   5. templates: when the files have a `templates:` key, the stored list
  *      is compared position by position and, if it differs, replaced.
@@ -31,7 +33,10 @@
 
 enum { ST_SAME = 0, ST_NEW, ST_CHANGED };
 
+struct profile_id;
+
 struct dev_hash {
+	int64_t id; /* stored, or (new) taken from the sequence */
 	uint8_t hash[LWBS_PROVISION_HASH_LEN];
 	uint8_t hash_redacted[LWBS_PROVISION_HASH_LEN];
 	bool has_redacted;
@@ -51,6 +56,9 @@ struct run {
 	PGresult *replaced; /* enrolled devices replaced by file devices */
 	/* templates, with p->has_templates: compared by position */
 	size_t n_tnew, n_tchanged, n_tremoved;
+	PGresult *profiles; /* stored (name, id), once profiles are written */
+	struct profile_id *pids; /* names borrowed from profiles, sorted */
+	size_t n_pids;
 };
 
 /* "\\x<64 hex>" (bytea text output) or 64 hex digits into out. */
@@ -235,19 +243,6 @@ static int write_templates(struct run *r)
 		       "SELECT s.position, s.plmn, s.apn, p.id FROM stage_t s JOIN profiles p ON p.name = s.profile");
 }
 
-/* Enrolled devices (not listed by endpoint) holding an identity that a new
- * or changed file device claims: the files win, the enrolled row goes
- * (with its generated credentials). */
-static int replace_enrolled(struct run *r)
-{
-	return pv_query(r->c, "enrolled devices",
-			"DELETE FROM devices d WHERE d.enrolled_at IS NOT NULL "
-			"AND NOT EXISTS (SELECT 1 FROM stage_d s WHERE s.endpoint = d.endpoint) "
-			"AND EXISTS (SELECT 1 FROM device_identities x JOIN stage_i s ON s.kind = x.kind AND s.key = x.key "
-			"WHERE x.device_id = d.id) RETURNING d.endpoint",
-			0, NULL, &r->replaced);
-}
-
 /* ---------- devices: which changed ---------- */
 
 /* v in decimal. */
@@ -263,17 +258,24 @@ static void put_uint(struct lwbs_buf *b, size_t v)
 	lwbs_buf_put(b, t + n, sizeof(t) - n);
 }
 
-/* A row of the stored digests: "INDEX\tHASH\tHASH_REDACTED\n" (the index
- * into r->p->devices that stage_k gave the endpoint). */
+/* A row of the stored digests: "INDEX\tID\tHASH\tHASH_REDACTED\n" (the
+ * index into r->p->devices that stage_k gave the endpoint, the stored id). */
 static void classify_row(struct run *r, char *line, size_t n)
 {
-	char *t1 = memchr(line, '\t', n), *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(line + n - t1 - 1)) : NULL;
+	char *t0 = memchr(line, '\t', n), *t1 = t0 ? memchr(t0 + 1, '\t', (size_t)(line + n - t0 - 1)) : NULL;
+	char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(line + n - t1 - 1)) : NULL;
 	uint8_t h[LWBS_PROVISION_HASH_LEN], hr[LWBS_PROVISION_HASH_LEN];
 	size_t i = 0;
+	int64_t id = 0;
 
-	if (!t1 || !t2 || t1 == line)
+	if (!t0 || !t1 || !t2 || t0 == line || t1 == t0 + 1)
 		return;
-	for (const char *q = line; q < t1; q++) {
+	for (const char *q = t0 + 1; q < t1; q++) {
+		if (*q < '0' || *q > '9' || id > INT64_MAX / 10 - 1)
+			return;
+		id = id * 10 + (*q - '0');
+	}
+	for (const char *q = line; q < t0; q++) {
 		if (*q < '0' || *q > '9' || i > r->p->n_devices)
 			return;
 		i = i * 10 + (size_t)(*q - '0');
@@ -287,6 +289,7 @@ static void classify_row(struct run *r, char *line, size_t n)
 	struct lwbs_provision_doc probe = {.has_redacted = r->dh[i].has_redacted};
 	memcpy(probe.hash, r->dh[i].hash, sizeof(probe.hash));
 	memcpy(probe.hash_redacted, r->dh[i].hash_redacted, sizeof(probe.hash_redacted));
+	r->dh[i].id = id;
 	r->dh[i].state = lwbs_provision_compare(&probe, ok_h ? h : NULL, ok_hr ? hr : NULL) == LWBS_PROVISION_SAME
 				 ? ST_SAME
 				 : ST_CHANGED;
@@ -335,7 +338,7 @@ static int classify_devices(struct run *r)
 	}
 	if (pv_copy_end(r->c, "endpoints", &kb) || pv_exec(r->c, "stage", "ANALYZE stage_k"))
 		goto out;
-	res = PQexec(r->c, "COPY (SELECT k.i, encode(d.hash, 'hex'), encode(d.hash_redacted, 'hex') FROM devices d "
+	res = PQexec(r->c, "COPY (SELECT k.i, d.id, encode(d.hash, 'hex'), encode(d.hash_redacted, 'hex') FROM devices d "
 			   "JOIN stage_k k ON k.endpoint = d.endpoint) TO STDOUT");
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
 		fprintf(stderr, "lwbsctl: stored devices: %s", PQresultErrorMessage(res));
@@ -372,8 +375,95 @@ out:
 
 /* ---------- devices: write ---------- */
 
-/* stage_d (streamed) and the secrets of new and changed devices into sb. */
-static int stage_device_rows(struct run *r, struct lwbs_buf *sb)
+/* Stored profile ids by name (every profile of the files is stored by
+ * now). */
+struct profile_id {
+	const char *name;
+	int64_t id;
+};
+
+static int cmp_profile_id(const void *a, const void *b)
+{
+	return strcmp(((const struct profile_id *)a)->name, ((const struct profile_id *)b)->name);
+}
+
+static int load_profile_ids(struct run *r)
+{
+	if (pv_query(r->c, "profiles", "SELECT name, id FROM profiles", 0, NULL, &r->profiles))
+		return -1;
+	r->n_pids = (size_t)PQntuples(r->profiles);
+	r->pids = calloc(r->n_pids + 1, sizeof(*r->pids));
+	if (!r->pids) {
+		fprintf(stderr, "lwbsctl: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < r->n_pids; i++) {
+		r->pids[i].name = PQgetvalue(r->profiles, (int)i, 0);
+		r->pids[i].id = strtoll(PQgetvalue(r->profiles, (int)i, 1), NULL, 10);
+	}
+	qsort(r->pids, r->n_pids, sizeof(*r->pids), cmp_profile_id);
+	return 0;
+}
+
+static int profile_id(const struct run *r, const char *name, int64_t *id)
+{
+	struct profile_id key = {.name = name}, *f;
+
+	f = bsearch(&key, r->pids, r->n_pids, sizeof(*r->pids), cmp_profile_id);
+	if (!f) {
+		fprintf(stderr, "lwbsctl: profile %s is not stored\n", name);
+		return -1;
+	}
+	*id = f->id;
+	return 0;
+}
+
+/* Ids for the new devices, taken from the devices' identity sequence (so
+ * lwbsd or anyone else inserting devices meanwhile gets others), in the
+ * order of the files. They come back as runs of consecutive values
+ * (first, last, count; usually one run): a run is taken only when its
+ * count says it has no gap, whatever order the rows were numbered in. */
+static int reserve_ids(struct run *r)
+{
+	char sql[400];
+	PGresult *res;
+	size_t i = 0;
+	int rc = -1;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT min(v), max(v), count(*) FROM (SELECT v, v - row_number() OVER () AS g FROM "
+		 "(SELECT nextval(pg_get_serial_sequence('devices', 'id')) AS v FROM generate_series(1, %zu)) s) t "
+		 "GROUP BY g ORDER BY 1",
+		 r->n_new);
+	if (pv_query(r->c, "device ids", sql, 0, NULL, &res))
+		return -1;
+	for (int k = 0; k < PQntuples(res); k++) {
+		int64_t v = strtoll(PQgetvalue(res, k, 0), NULL, 10), last = strtoll(PQgetvalue(res, k, 1), NULL, 10);
+		if (last - v + 1 != strtoll(PQgetvalue(res, k, 2), NULL, 10))
+			goto out;
+		for (; v <= last; v++) {
+			while (i < r->p->n_devices && r->dh[i].state != ST_NEW)
+				i++;
+			if (i == r->p->n_devices)
+				goto out;
+			r->dh[i++].id = v;
+		}
+	}
+	while (i < r->p->n_devices && r->dh[i].state != ST_NEW)
+		i++;
+	if (i == r->p->n_devices)
+		rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "lwbsctl: device ids: not as many as asked for\n");
+	PQclear(res);
+	return rc;
+}
+
+/* The rows of the devices in state (new or changed) for sql, a COPY of
+ * (id, endpoint, profile_id, batch, overrides, hash, hash_redacted)
+ * (streamed); their secrets into sb. */
+static int copy_device_rows(struct run *r, const char *sql, uint8_t state, struct lwbs_buf *sb)
 {
 	struct lwbs_provision_doc d;
 	struct lwbs_buf db;
@@ -383,15 +473,20 @@ static int stage_device_rows(struct run *r, struct lwbs_buf *sb)
 
 	lwbs_provision_doc_init(&d);
 	lwbs_buf_init(&db, SIZE_MAX / 2);
-	pv_progress_start(&pg, "staging", r->n_new + r->n_changed);
-	if (pv_copy_begin(r->c, "devices", "COPY stage_d FROM STDIN"))
+	pv_progress_start(&pg, state == ST_NEW ? "adding" : "updating", state == ST_NEW ? r->n_new : r->n_changed);
+	if (pv_copy_begin(r->c, "devices", sql))
 		goto out;
 	for (size_t i = 0; i < r->p->n_devices; i++) {
 		const struct lwbs_prov_device *dv = &r->p->devices[i];
 		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
 		size_t el = strlen(ep);
-		if (r->dh[i].state == ST_SAME)
+		int64_t pid;
+		if (r->dh[i].state != state)
 			continue;
+		if (profile_id(r, dv->profile_name, &pid)) {
+			pv_copy_abort(r->c);
+			goto out;
+		}
 		/* The digests are known; only overrides and secrets need the
 		 * document again. */
 		lwbs_provision_doc_reset(&d);
@@ -403,9 +498,11 @@ static int stage_device_rows(struct run *r, struct lwbs_buf *sb)
 			pv_copy_abort(r->c);
 			goto out;
 		}
+		put_uint(&db, (size_t)r->dh[i].id);
+		lwbs_buf_putc(&db, '\t');
 		pv_copy_text(&db, ep, el);
 		lwbs_buf_putc(&db, '\t');
-		pv_copy_text(&db, dv->profile_name, strlen(dv->profile_name));
+		put_uint(&db, (size_t)pid);
 		lwbs_buf_putc(&db, '\t');
 		if (dv->batch)
 			pv_copy_text(&db, dv->batch, strlen(dv->batch));
@@ -423,9 +520,11 @@ static int stage_device_rows(struct run *r, struct lwbs_buf *sb)
 			pv_copy_bytea(&db, d.hash, sizeof(d.hash));
 		lwbs_buf_putc(&db, '\t');
 		pv_copy_bytea(&db, d.hash_redacted, sizeof(d.hash_redacted));
-		lwbs_buf_puts(&db, r->dh[i].state == ST_CHANGED ? "\tt\n" : "\tf\n");
+		lwbs_buf_putc(&db, '\n');
 		for (size_t k = 0; k < d.n_secrets; k++) {
 			const struct lwbs_provision_secret *s = &d.secrets[k];
+			put_uint(sb, (size_t)r->dh[i].id);
+			lwbs_buf_putc(sb, '\t');
 			pv_copy_text(sb, ep, el);
 			lwbs_buf_printf(sb, "\t%s\t", s->path);
 			if (s->redacted)
@@ -449,19 +548,18 @@ out:
 	return rc;
 }
 
-/* stage_i (streamed): the identities of new and changed devices. */
-static int stage_identities(struct run *r)
+/* The identities of new and changed devices into table (streamed): with
+ * ids, (device_id, kind, value, key) rows; without, (kind, key) rows. */
+static int copy_identities(struct run *r, const char *copy_sql, bool with_ids)
 {
 	struct lwbs_buf ib;
 	int rc = -1;
 
 	lwbs_buf_init(&ib, SIZE_MAX / 2);
-	if (pv_copy_begin(r->c, "identities", "COPY stage_i FROM STDIN"))
+	if (pv_copy_begin(r->c, "identities", copy_sql))
 		goto out;
 	for (size_t i = 0; i < r->p->n_devices; i++) {
 		const struct lwbs_prov_device *dv = &r->p->devices[i];
-		const char *ep = dv->ident[LWBS_IDENT_ENDPOINT];
-		size_t el = strlen(ep);
 		if (r->dh[i].state == ST_SAME)
 			continue;
 		for (int k = LWBS_IDENT_IMSI; k < LWBS_IDENT_COUNT; k++) {
@@ -469,12 +567,16 @@ static int stage_identities(struct run *r)
 			if (!v)
 				continue;
 			size_t kl = lwbs_provision_ident_key((enum lwbs_ident_kind)k, v, &key);
-			pv_copy_text(&ib, ep, el);
-			lwbs_buf_putc(&ib, '\t');
+			if (with_ids) {
+				put_uint(&ib, (size_t)r->dh[i].id);
+				lwbs_buf_putc(&ib, '\t');
+			}
 			lwbs_buf_puts(&ib, lwbs_provision_ident_sql((enum lwbs_ident_kind)k));
 			lwbs_buf_putc(&ib, '\t');
-			pv_copy_text(&ib, v, strlen(v));
-			lwbs_buf_putc(&ib, '\t');
+			if (with_ids) {
+				pv_copy_text(&ib, v, strlen(v));
+				lwbs_buf_putc(&ib, '\t');
+			}
 			pv_copy_text(&ib, key, kl);
 			lwbs_buf_putc(&ib, '\n');
 		}
@@ -489,33 +591,35 @@ out:
 	return rc;
 }
 
-static int stage_devices(struct run *r)
+/* Enrolled devices not listed by endpoint that hold an identity a new or
+ * changed file device claims: the files win, the enrolled row goes (with
+ * its generated credentials) before the identities are written. Only when
+ * enrolled devices exist are the claimed keys staged for the join. */
+static int replace_enrolled(struct run *r)
 {
-	struct lwbs_buf sb;
-	int rc = -1;
+	PGresult *res;
+	bool any;
 
-	lwbs_buf_init(&sb, SIZE_MAX / 2);
-	if (pv_exec(r->c, "stage",
-		    "CREATE TEMP TABLE stage_d (endpoint text, profile text, batch text, overrides jsonb, hash bytea,"
-		    " hash_redacted bytea, existed boolean) ON COMMIT DROP;"
-		    "CREATE TEMP TABLE stage_i (endpoint text, kind text, value text, key text) ON COMMIT DROP;"
-		    "CREATE TEMP TABLE stage_c (endpoint text, path text[], secret bytea, is_text boolean) ON COMMIT DROP") ||
-	    stage_device_rows(r, &sb) || stage_identities(r))
-		goto out;
-	if (lwbs_buf_err(&sb)) {
-		fprintf(stderr, "lwbsctl: out of memory\n");
-		goto out;
-	}
-	if (pv_copy_in(r->c, "device secrets", "COPY stage_c FROM STDIN", &sb) ||
-	    pv_exec(r->c, "stage", "ANALYZE stage_d; ANALYZE stage_i; ANALYZE stage_c"))
-		goto out;
-	rc = 0;
-out:
-	lwbs_buf_finish_secret(&sb);
-	return rc;
+	if (pv_query(r->c, "enrolled devices", "SELECT EXISTS (SELECT 1 FROM devices WHERE enrolled_at IS NOT NULL)",
+		     0, NULL, &res))
+		return -1;
+	any = !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	if (!any || !(r->n_new + r->n_changed))
+		return 0;
+	if (pv_exec(r->c, "stage", "CREATE TEMP TABLE stage_ck (kind text, key text) ON COMMIT DROP") ||
+	    copy_identities(r, "COPY stage_ck FROM STDIN", false) || pv_exec(r->c, "stage", "ANALYZE stage_ck"))
+		return -1;
+	return pv_query(r->c, "enrolled devices",
+			"DELETE FROM devices d WHERE d.enrolled_at IS NOT NULL "
+			"AND NOT EXISTS (SELECT 1 FROM stage_k k WHERE k.endpoint = d.endpoint) "
+			"AND EXISTS (SELECT 1 FROM device_identities x JOIN stage_ck s ON s.kind = x.kind AND s.key = x.key "
+			"WHERE x.device_id = d.id) RETURNING d.endpoint",
+			0, NULL, &r->replaced);
 }
 
-/* A secret given as "redacted" must already be stored at the same path. */
+/* A secret given as "redacted" must already be stored at the same path
+ * (run before the stored secrets are touched). */
 static int check_redacted(struct run *r)
 {
 	PGresult *res;
@@ -523,8 +627,7 @@ static int check_redacted(struct run *r)
 
 	if (pv_query(r->c, "redacted secrets",
 		     "(SELECT 'device ' || s.endpoint, array_to_string(s.path, '.') FROM stage_c s "
-		     " LEFT JOIN devices d ON d.endpoint = s.endpoint "
-		     " LEFT JOIN device_credentials c ON c.device_id = d.id AND c.path = s.path "
+		     " LEFT JOIN device_credentials c ON c.device_id = s.device_id AND c.path = s.path "
 		     " WHERE s.secret IS NULL AND c.device_id IS NULL LIMIT 1) UNION ALL "
 		     "(SELECT 'profile ' || s.name, array_to_string(s.path, '.') FROM stage_ps s "
 		     " LEFT JOIN profiles p ON p.name = s.name "
@@ -540,7 +643,7 @@ static int check_redacted(struct run *r)
 	return bad ? -1 : 0;
 }
 
-static const char *const write_sql[][2] = {
+static const char *const write_profiles_sql[][2] = {
 	{"profiles",
 	 "INSERT INTO profiles (name, doc, hash, hash_redacted) SELECT name, doc, hash, hash_redacted FROM stage_p "
 	 "ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc, hash = EXCLUDED.hash, "
@@ -559,32 +662,69 @@ static const char *const write_sql[][2] = {
 	 "SELECT p.id, t.path, t.secret, t.is_text FROM stage_ps t JOIN profiles p ON p.name = t.name "
 	 "WHERE t.secret IS NOT NULL "
 	 "ON CONFLICT (profile_id, path) DO UPDATE SET secret = EXCLUDED.secret, is_text = EXCLUDED.is_text"},
-	/* New and changed as classified under the advisory lock: lwbsctl is
-	 * the only writer of devices. */
-	{"devices",
-	 "UPDATE devices d SET profile_id = p.id, batch = s.batch, overrides = s.overrides, hash = s.hash, "
-	 "hash_redacted = s.hash_redacted, updated_at = now(), enrolled_at = NULL, enrolled_template = NULL "
-	 "FROM stage_d s JOIN profiles p ON p.name = s.profile WHERE s.existed AND d.endpoint = s.endpoint"},
-	{"devices",
-	 "INSERT INTO devices (endpoint, profile_id, batch, overrides, hash, hash_redacted) "
-	 "SELECT s.endpoint, p.id, s.batch, s.overrides, s.hash, s.hash_redacted FROM stage_d s "
-	 "JOIN profiles p ON p.name = s.profile WHERE NOT s.existed"},
-	{"identities",
-	 "DELETE FROM device_identities x USING stage_d s, devices d "
-	 "WHERE s.existed AND d.endpoint = s.endpoint AND x.device_id = d.id"},
-	{"identities",
-	 "INSERT INTO device_identities (device_id, kind, value, key) "
-	 "SELECT d.id, s.kind, s.value, s.key FROM stage_i s JOIN devices d ON d.endpoint = s.endpoint"},
+};
+
+/* After the identities and rows of the changed devices (stage_d) are
+ * replaced: their secrets not given any more go, the given are written. */
+static const char *const write_secrets_sql[][2] = {
 	{"device secrets",
-	 "DELETE FROM device_credentials x USING stage_d s, devices d "
-	 "WHERE s.existed AND d.endpoint = s.endpoint AND x.device_id = d.id "
-	 "AND NOT EXISTS (SELECT 1 FROM stage_c t WHERE t.endpoint = s.endpoint AND t.path = x.path)"},
+	 "DELETE FROM device_credentials x USING stage_d s WHERE x.device_id = s.id "
+	 "AND NOT EXISTS (SELECT 1 FROM stage_c t WHERE t.device_id = s.id AND t.path = x.path)"},
 	{"device secrets",
 	 "INSERT INTO device_credentials (device_id, path, secret, is_text) "
-	 "SELECT d.id, t.path, t.secret, t.is_text FROM stage_c t JOIN devices d ON d.endpoint = t.endpoint "
-	 "WHERE t.secret IS NOT NULL "
+	 "SELECT t.device_id, t.path, t.secret, t.is_text FROM stage_c t WHERE t.secret IS NOT NULL "
 	 "ON CONFLICT (device_id, path) DO UPDATE SET secret = EXCLUDED.secret, is_text = EXCLUDED.is_text"},
 };
+
+#define DEVICE_COLS "(id, endpoint, profile_id, batch, overrides, hash, hash_redacted)"
+
+/* Changed devices: staged (stage_d), then UPDATE by id and their
+ * identities deleted; new devices: ids from the sequence, COPYed straight
+ * into devices; the identities of both straight into device_identities;
+ * secrets staged (stage_c: "redacted" keeps the stored value) and merged.
+ * Everything under the advisory lock and in the one transaction. */
+static int write_devices(struct run *r)
+{
+	struct lwbs_buf sb;
+	int rc = -1;
+
+	lwbs_buf_init(&sb, SIZE_MAX / 2);
+	if (pv_exec(r->c, "stage",
+		    "CREATE TEMP TABLE stage_d (id bigint, endpoint text, profile_id bigint, batch text, overrides jsonb,"
+		    " hash bytea, hash_redacted bytea) ON COMMIT DROP;"
+		    "CREATE TEMP TABLE stage_c (device_id bigint, endpoint text, path text[], secret bytea, is_text boolean)"
+		    " ON COMMIT DROP") ||
+	    load_profile_ids(r))
+		goto out;
+	if (r->n_changed &&
+	    (copy_device_rows(r, "COPY stage_d " DEVICE_COLS " FROM STDIN", ST_CHANGED, &sb) ||
+	     pv_exec(r->c, "stage", "ANALYZE stage_d") ||
+	     pv_exec(r->c, "devices",
+		     "UPDATE devices d SET profile_id = s.profile_id, batch = s.batch, overrides = s.overrides, "
+		     "hash = s.hash, hash_redacted = s.hash_redacted, updated_at = now(), "
+		     "enrolled_at = NULL, enrolled_template = NULL FROM stage_d s WHERE d.id = s.id") ||
+	     pv_exec(r->c, "identities", "DELETE FROM device_identities x USING stage_d s WHERE x.device_id = s.id")))
+		goto out;
+	if (r->n_new && (reserve_ids(r) || copy_device_rows(r, "COPY devices " DEVICE_COLS " FROM STDIN", ST_NEW, &sb)))
+		goto out;
+	if (replace_enrolled(r) ||
+	    copy_identities(r, "COPY device_identities (device_id, kind, value, key) FROM STDIN", true))
+		goto out;
+	if (lwbs_buf_err(&sb)) {
+		fprintf(stderr, "lwbsctl: out of memory\n");
+		goto out;
+	}
+	if (pv_copy_in(r->c, "device secrets", "COPY stage_c FROM STDIN", &sb) ||
+	    pv_exec(r->c, "stage", "ANALYZE stage_c") || check_redacted(r))
+		goto out;
+	for (size_t i = 0; i < sizeof(write_secrets_sql) / sizeof(write_secrets_sql[0]); i++)
+		if (pv_exec(r->c, write_secrets_sql[i][0], write_secrets_sql[i][1]))
+			goto out;
+	rc = 0;
+out:
+	lwbs_buf_finish_secret(&sb);
+	return rc;
+}
 
 static int prune(struct run *r)
 {
@@ -678,12 +818,10 @@ static int run_apply(struct run *r)
 		pv_rollback(r->c);
 		return 0;
 	}
-	if (stage_devices(r) || check_redacted(r) || replace_enrolled(r))
-		goto fail;
-	for (size_t i = 0; i < sizeof(write_sql) / sizeof(write_sql[0]); i++)
-		if (pv_exec(r->c, write_sql[i][0], write_sql[i][1]))
+	for (size_t i = 0; i < sizeof(write_profiles_sql) / sizeof(write_profiles_sql[0]); i++)
+		if (pv_exec(r->c, write_profiles_sql[i][0], write_profiles_sql[i][1]))
 			goto fail;
-	if (write_templates(r))
+	if (write_devices(r) || write_templates(r))
 		goto fail;
 	if (r->prune && prune(r))
 		goto fail;
@@ -742,6 +880,8 @@ static int db_command(int argc, char **argv, bool dry)
 		rc = 0;
 	PQclear(r.pruned);
 	PQclear(r.replaced);
+	PQclear(r.profiles);
+	free(r.pids);
 	PQfinish(r.c);
 	free(r.pstate);
 	free(r.dh);

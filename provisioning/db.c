@@ -202,6 +202,11 @@ void pv_copy_bytea(struct lwbs_buf *b, const uint8_t *p, size_t n)
 		}
 }
 
+static void loaded(void *arg, size_t files_done)
+{
+	pv_progress_set(arg, files_done);
+}
+
 struct lwbs_prov *pv_load(char **files, int n, bool allow_redacted)
 {
 	struct lwbs_prov *p = lwbs_prov_create();
@@ -214,11 +219,8 @@ struct lwbs_prov *pv_load(char **files, int n, bool allow_redacted)
 	}
 	p->allow_redacted = allow_redacted;
 	pv_progress_start(&pg, "loading", (size_t)n);
-	for (int i = 0; i < n; i++) {
-		if (lwbs_prov_load_file(p, files[i], err, sizeof(err)))
-			goto fail;
-		pv_progress_set(&pg, (size_t)i + 1);
-	}
+	if (lwbs_prov_load_files(p, files, n, loaded, &pg, err, sizeof(err)))
+		goto fail;
 	if (lwbs_prov_finish(p, err, sizeof(err)) || lwbs_prov_build_plans(p, err, sizeof(err)))
 		goto fail;
 	pv_progress_end(&pg);

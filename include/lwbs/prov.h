@@ -292,6 +292,14 @@ int lwbs_prov_load_file(struct lwbs_prov *p, const char *path, char *err, size_t
 int lwbs_prov_load_buffer(struct lwbs_prov *p, const char *name, const void *buf, size_t len,
 			  const char *base_dir, char *err, size_t err_cap);
 
+/* Called after each file of lwbs_prov_load_files with how many are done. */
+typedef void lwbs_prov_file_fn(void *arg, size_t files_done);
+/* Like lwbs_prov_load_file for paths[0..n) in order, with one thread
+ * parsing the YAML of the next documents while the caller's thread walks
+ * the current one into p: the same result and the same first error. */
+int lwbs_prov_load_files(struct lwbs_prov *p, char *const *paths, int n, lwbs_prov_file_fn *done, void *arg,
+			 char *err, size_t err_cap);
+
 /* Cross-file checks once every file is loaded: every device's profile
  * exists, overrides merge into a valid profile, every identity is unique
  * (per kind). Builds the index. */

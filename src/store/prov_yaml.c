@@ -1,12 +1,16 @@
 /* lwbs — provisioning YAML (docs/provisioning.md) -> struct lwbs_prov.
  *
  * Each file is parsed into a libyaml document, walked once, and dropped
- * (its scalars wiped first: they may hold secrets). Aliases are refused:
+ * (its scalars wiped first: they may hold secrets). lwbs_prov_load_files
+ * parses the next documents in a thread while the caller walks the
+ * current one. Aliases are refused:
  * every node may be visited once, which also bounds the walk.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1548,24 +1552,64 @@ static int add_file_name(struct lwbs_prov *p, const char *name, uint32_t *out)
 	return 0;
 }
 
-int lwbs_prov_load_buffer(struct lwbs_prov *p, const char *name, const void *buf, size_t len,
-			  const char *base_dir, char *err, size_t err_cap)
+/* Walks one parsed document into p. */
+static int walk_parsed(struct ld *l, yaml_document_t *doc)
 {
-	yaml_parser_t parser;
-	struct ld l = {.p = p, .base_dir = base_dir, .err = err, .cap = err_cap};
-	int rc = 0;
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+	int rc;
 
+	l->doc = doc;
+	l->n_nodes = (size_t)(doc->nodes.top - doc->nodes.start);
+	l->seen = calloc(l->n_nodes ? l->n_nodes : 1, 1);
+	if (!l->seen) {
+		rc = nomem(l);
+	} else {
+		l->seen[0] = 1; /* the root */
+		rc = load_doc(l, root);
+	}
+	free(l->seen);
+	l->seen = NULL;
+	l->doc = NULL;
+	return rc;
+}
+
+static int syntax_error(struct ld *l, size_t line, size_t column, const char *problem, const char *context)
+{
+	struct lwbs_prov_loc loc = {l->file, (uint32_t)line + 1, (uint32_t)column + 1};
+
+	lwbs_prov_errf(l->err, l->cap, l->p, &loc, "YAML: %s%s%s", problem ? problem : "syntax error",
+		       context ? " " : "", context ? context : "");
+	return LWBS_ESYNTAX;
+}
+
+/* Starts loading a file named name into p: l is set up for it. */
+static int begin_file(struct lwbs_prov *p, struct ld *l, const char *name, const char *base_dir, char *err,
+		      size_t err_cap)
+{
+	*l = (struct ld){.p = p, .base_dir = base_dir, .err = err, .cap = err_cap};
 	if (err && err_cap)
 		err[0] = 0;
 	if (p->failed || p->finished) {
 		snprintf(err, err_cap, "%s: provisioning set already failed or finished", name);
 		return -EINVAL;
 	}
-	if (add_file_name(p, name, &l.file)) {
+	if (add_file_name(p, name, &l->file)) {
 		snprintf(err, err_cap, "%s: out of memory", name);
 		p->failed = true;
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+int lwbs_prov_load_buffer(struct lwbs_prov *p, const char *name, const void *buf, size_t len,
+			  const char *base_dir, char *err, size_t err_cap)
+{
+	yaml_parser_t parser;
+	struct ld l;
+	int rc;
+
+	if ((rc = begin_file(p, &l, name, base_dir, err, err_cap)))
+		return rc;
 	if (!yaml_parser_initialize(&parser)) {
 		p->failed = true;
 		return nomem(&l);
@@ -1573,33 +1617,17 @@ int lwbs_prov_load_buffer(struct lwbs_prov *p, const char *name, const void *buf
 	yaml_parser_set_input_string(&parser, buf, len);
 	for (;;) {
 		yaml_document_t doc;
-		yaml_node_t *root;
 
 		if (!yaml_parser_load(&parser, &doc)) {
-			struct lwbs_prov_loc loc = {l.file, (uint32_t)parser.problem_mark.line + 1,
-						    (uint32_t)parser.problem_mark.column + 1};
-			lwbs_prov_errf(err, err_cap, p, &loc, "YAML: %s%s%s",
-				       parser.problem ? parser.problem : "syntax error",
-				       parser.context ? " " : "", parser.context ? parser.context : "");
-			rc = LWBS_ESYNTAX;
+			rc = syntax_error(&l, parser.problem_mark.line, parser.problem_mark.column, parser.problem,
+					  parser.context);
 			break;
 		}
-		root = yaml_document_get_root_node(&doc);
-		if (!root) {
+		if (!yaml_document_get_root_node(&doc)) {
 			yaml_document_delete(&doc);
 			break;
 		}
-		l.doc = &doc;
-		l.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
-		l.seen = calloc(l.n_nodes ? l.n_nodes : 1, 1);
-		if (!l.seen) {
-			rc = nomem(&l);
-		} else {
-			l.seen[0] = 1; /* the root */
-			rc = load_doc(&l, root);
-		}
-		free(l.seen);
-		l.seen = NULL;
+		rc = walk_parsed(&l, &doc);
 		wipe_doc(&doc);
 		yaml_document_delete(&doc);
 		if (rc)
@@ -1611,17 +1639,17 @@ int lwbs_prov_load_buffer(struct lwbs_prov *p, const char *name, const void *buf
 	return rc;
 }
 
-int lwbs_prov_load_file(struct lwbs_prov *p, const char *path, char *err, size_t err_cap)
+/* The whole file into *buf (caller wipes and frees); err filled on failure. */
+static int read_file(const char *path, char **out, size_t *out_len, char *err, size_t err_cap)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *dir, *slash;
+	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	int rc;
+	int rc = 0;
 
 	if (!f) {
 		int e = errno ? errno : EIO;
 		snprintf(err, err_cap, "%s: %s", path, strerror(e));
-		p->failed = true;
 		return -e;
 	}
 	for (;;) {
@@ -1631,13 +1659,13 @@ int lwbs_prov_load_file(struct lwbs_prov *p, const char *path, char *err, size_t
 			if (nc > MAX_FILE_BYTES) {
 				rc = -EFBIG;
 				snprintf(err, err_cap, "%s: larger than %u MiB", path, MAX_FILE_BYTES >> 20);
-				goto out;
+				break;
 			}
 			nb = malloc(nc);
 			if (!nb) {
 				rc = -ENOMEM;
 				snprintf(err, err_cap, "%s: out of memory", path);
-				goto out;
+				break;
 			}
 			if (len)
 				memcpy(nb, buf, len);
@@ -1653,29 +1681,298 @@ int lwbs_prov_load_file(struct lwbs_prov *p, const char *path, char *err, size_t
 			if (ferror(f)) {
 				rc = -EIO;
 				snprintf(err, err_cap, "%s: read error", path);
-				goto out;
 			}
 			break;
 		}
 	}
-	dir = strdup(path);
-	if (!dir) {
-		rc = -ENOMEM;
-		snprintf(err, err_cap, "%s: out of memory", path);
-		goto out;
+	fclose(f);
+	if (rc) {
+		if (buf)
+			OPENSSL_cleanse(buf, len);
+		free(buf);
+		return rc;
 	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* The directory of path, for relative `file:` references (caller frees). */
+static char *dir_of(const char *path)
+{
+	char *dir = strdup(path), *slash;
+
+	if (!dir)
+		return NULL;
 	slash = strrchr(dir, '/');
 	if (slash)
 		slash[slash == dir ? 1 : 0] = 0;
-	rc = lwbs_prov_load_buffer(p, path, buf, len, slash ? dir : ".", err, err_cap);
+	else
+		strcpy(dir, ".");
+	return dir;
+}
+
+int lwbs_prov_load_file(struct lwbs_prov *p, const char *path, char *err, size_t err_cap)
+{
+	char *buf = NULL, *dir;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = read_file(path, &buf, &len, err, err_cap))) {
+		p->failed = true;
+		return rc;
+	}
+	dir = dir_of(path);
+	if (!dir) {
+		rc = -ENOMEM;
+		snprintf(err, err_cap, "%s: out of memory", path);
+	} else {
+		rc = lwbs_prov_load_buffer(p, path, buf, len, dir, err, err_cap);
+	}
 	free(dir);
-out:
 	if (rc)
 		p->failed = true;
-	fclose(f);
-	if (buf)
-		OPENSSL_cleanse(buf, len);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
+	return rc;
+}
+
+/* ---------- many files: parsing thread + walking caller ---------- */
+
+/* What the parsing thread hands over, in file order: a document, the end
+ * of a file, or a failure (reading: msg; YAML: mark and problem). */
+enum parsed_kind { PARSED_DOC, PARSED_END, PARSED_READ_ERR, PARSED_SYNTAX_ERR };
+
+struct parsed {
+	enum parsed_kind kind;
+	int file;
+	yaml_document_t doc;
+	int rc;
+	size_t line, column;
+	const char *problem, *context; /* libyaml's static strings */
+	char msg[256];
+};
+
+#define PARSED_QUEUE 4
+
+struct parse_pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct parsed q[PARSED_QUEUE];
+	size_t head, n;
+	/* Walked documents, handed back: the thread that allocated them wipes
+	 * and frees them (cheaper for malloc than freeing them here). */
+	yaml_document_t dead[2 * PARSED_QUEUE];
+	size_t n_dead;
+	bool stop; /* set by the caller: the thread drops what it has and ends */
+	char *const *paths;
+	int n_paths;
+};
+
+/* Queues *x (the thread); false when told to stop (x not queued). */
+static bool pipe_push(struct parse_pipe *pp, const struct parsed *x)
+{
+	bool ok;
+
+	pthread_mutex_lock(&pp->mu);
+	while (pp->n == PARSED_QUEUE && !pp->stop)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	ok = !pp->stop;
+	if (ok) {
+		pp->q[(pp->head + pp->n) % PARSED_QUEUE] = *x;
+		pp->n++;
+		pthread_cond_broadcast(&pp->cv);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return ok;
+}
+
+static void pipe_pop(struct parse_pipe *pp, struct parsed *x)
+{
+	pthread_mutex_lock(&pp->mu);
+	while (!pp->n)
+		pthread_cond_wait(&pp->cv, &pp->mu);
+	*x = pp->q[pp->head];
+	pp->head = (pp->head + 1) % PARSED_QUEUE;
+	pp->n--;
+	pthread_cond_broadcast(&pp->cv);
+	pthread_mutex_unlock(&pp->mu);
+}
+
+static void drop_doc(yaml_document_t *doc)
+{
+	wipe_doc(doc);
+	yaml_document_delete(doc);
+}
+
+/* The thread: frees the documents handed back. */
+static void drop_dead(struct parse_pipe *pp)
+{
+	yaml_document_t dead[2 * PARSED_QUEUE];
+	size_t n;
+
+	pthread_mutex_lock(&pp->mu);
+	n = pp->n_dead;
+	memcpy(dead, pp->dead, n * sizeof(dead[0]));
+	pp->n_dead = 0;
+	pthread_mutex_unlock(&pp->mu);
+	for (size_t i = 0; i < n; i++)
+		drop_doc(&dead[i]);
+}
+
+/* The caller: hands a walked document back (or frees it when the thread
+ * has a backlog). */
+static void give_back(struct parse_pipe *pp, yaml_document_t *doc)
+{
+	bool taken = false;
+
+	pthread_mutex_lock(&pp->mu);
+	if (pp->n_dead < 2 * PARSED_QUEUE) {
+		pp->dead[pp->n_dead++] = *doc;
+		taken = true;
+	}
+	pthread_mutex_unlock(&pp->mu);
+	if (!taken)
+		drop_doc(doc);
+}
+
+/* The parsing thread: reads and parses each file; ends after the last
+ * file, the first failure, or when told to stop. */
+static void *parse_files(void *arg)
+{
+	struct parse_pipe *pp = arg;
+
+	for (int k = 0; k < pp->n_paths; k++) {
+		struct parsed x = {.kind = PARSED_END, .file = k};
+		yaml_parser_t parser;
+		char *buf = NULL;
+		size_t len = 0;
+		bool go = true;
+
+		if ((x.rc = read_file(pp->paths[k], &buf, &len, x.msg, sizeof(x.msg)))) {
+			x.kind = PARSED_READ_ERR;
+			pipe_push(pp, &x);
+			return NULL;
+		}
+		if (!yaml_parser_initialize(&parser)) {
+			x.kind = PARSED_READ_ERR;
+			x.rc = -ENOMEM;
+			snprintf(x.msg, sizeof(x.msg), "%s: out of memory", pp->paths[k]);
+			go = false;
+		} else {
+			yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+			while (go) {
+				drop_dead(pp);
+				if (!yaml_parser_load(&parser, &x.doc)) {
+					x.kind = PARSED_SYNTAX_ERR;
+					x.line = parser.problem_mark.line;
+					x.column = parser.problem_mark.column;
+					x.problem = parser.problem;
+					x.context = parser.context;
+					go = false;
+					break;
+				}
+				if (!yaml_document_get_root_node(&x.doc)) {
+					yaml_document_delete(&x.doc);
+					break;
+				}
+				x.kind = PARSED_DOC;
+				if (!pipe_push(pp, &x)) {
+					drop_doc(&x.doc);
+					go = false;
+				}
+				x.kind = PARSED_END;
+			}
+			yaml_parser_delete(&parser);
+		}
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		if (!pipe_push(pp, &x) || !go)
+			return NULL;
+	}
+	return NULL;
+}
+
+int lwbs_prov_load_files(struct lwbs_prov *p, char *const *paths, int n, lwbs_prov_file_fn *done, void *arg,
+			 char *err, size_t err_cap)
+{
+	struct parse_pipe pp = {.paths = paths, .n_paths = n};
+	struct ld l = {0};
+	char *dir = NULL;
+	pthread_t th;
+	int cur = -1, rc = 0;
+
+	if (n <= 0)
+		return 0;
+	if (p->failed || p->finished) {
+		snprintf(err, err_cap, "%s: provisioning set already failed or finished", paths[0]);
+		return -EINVAL;
+	}
+	pthread_mutex_init(&pp.mu, NULL);
+	pthread_cond_init(&pp.cv, NULL);
+	if (pthread_create(&th, NULL, parse_files, &pp)) {
+		pthread_cond_destroy(&pp.cv);
+		pthread_mutex_destroy(&pp.mu);
+		for (int k = 0; k < n && !rc; k++)
+			if (!(rc = lwbs_prov_load_file(p, paths[k], err, err_cap)) && done)
+				done(arg, k + 1);
+		return rc;
+	}
+	while (!rc) {
+		struct parsed x;
+
+		pipe_pop(&pp, &x);
+		if (x.file != cur) {
+			cur = x.file;
+			free(dir);
+			if (!(dir = dir_of(paths[cur]))) {
+				snprintf(err, err_cap, "%s: out of memory", paths[cur]);
+				rc = -ENOMEM;
+			} else {
+				rc = begin_file(p, &l, paths[cur], dir, err, err_cap);
+			}
+			if (rc) {
+				if (x.kind == PARSED_DOC)
+					drop_doc(&x.doc);
+				break;
+			}
+		}
+		switch (x.kind) {
+		case PARSED_DOC:
+			rc = walk_parsed(&l, &x.doc);
+			give_back(&pp, &x.doc);
+			break;
+		case PARSED_END:
+			if (done)
+				done(arg, (size_t)cur + 1);
+			if (cur == n - 1)
+				goto out;
+			break;
+		case PARSED_READ_ERR:
+			snprintf(err, err_cap, "%s", x.msg);
+			rc = x.rc;
+			break;
+		case PARSED_SYNTAX_ERR:
+			rc = syntax_error(&l, x.line, x.column, x.problem, x.context);
+			break;
+		}
+	}
+	/* failed: stop the thread and drop what it queued */
+	pthread_mutex_lock(&pp.mu);
+	pp.stop = true;
+	pthread_cond_broadcast(&pp.cv);
+	pthread_mutex_unlock(&pp.mu);
+out:
+	pthread_join(th, NULL);
+	for (; pp.n; pp.n--, pp.head = (pp.head + 1) % PARSED_QUEUE)
+		if (pp.q[pp.head].kind == PARSED_DOC)
+			drop_doc(&pp.q[pp.head].doc);
+	drop_dead(&pp);
+	pthread_cond_destroy(&pp.cv);
+	pthread_mutex_destroy(&pp.mu);
+	free(dir);
+	if (rc)
+		p->failed = true;
 	return rc;
 }
 

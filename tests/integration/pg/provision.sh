@@ -72,9 +72,17 @@ $L provision validate "$SRC/tests/integration/pg/generating.yaml" >/dev/null || 
 $L provision validate "$W/p.yaml" "$W/a.yaml" >"$W/v2"
 expect "1 profiles, 3 devices: valid" "$W/v2" "validate accepts good files"
 
-# apply, re-apply: 0 changes
+# apply, re-apply: 0 changes. New devices take their ids from the
+# devices' sequence (here after 7 values someone else took), in file order.
+q "SELECT nextval(pg_get_serial_sequence('devices', 'id')) FROM generate_series(1, 7)" >/dev/null
 $L provision apply $D "$W/p.yaml" "$W/a.yaml" >"$W/ap1"
 expect "devices: 3 new, 0 changed, 0 unchanged, 0 removed" "$W/ap1" "apply adds 3 devices"
+[ "$(q "SELECT string_agg(endpoint || '=' || id, ' ' ORDER BY id) FROM devices")" = "dev-1=8 dev-2=9 dev-3=10" ] &&
+	ok "new device ids from the sequence, in file order" || bad "device ids: $(q "SELECT string_agg(endpoint || '=' || id, ' ') FROM devices")"
+[ "$(q "SELECT string_agg(d.endpoint || ':' || i.kind, ' ' ORDER BY d.endpoint, i.kind) FROM device_identities i JOIN devices d ON d.id = i.device_id")" = "dev-1:imsi dev-2:imsi dev-2:msisdn dev-2:psk_id dev-3:imei" ] &&
+	ok "identities on their devices" || bad "identities: $(q "SELECT string_agg(device_id || ':' || kind, ' ') FROM device_identities")"
+[ "$(q "SELECT d.endpoint || ' ' || array_to_string(c.path, '.') FROM device_credentials c JOIN devices d ON d.id = c.device_id ORDER BY 1")" = "$(printf 'dev-2 psk_key\ndev-3 overrides.servers.0.psk_key')" ] &&
+	ok "device secrets on their devices" || bad "device secrets: $(q "SELECT device_id, path FROM device_credentials")"
 upd=$(q "SELECT max(updated_at) FROM devices")
 $L provision apply $D "$W/p.yaml" "$W/a.yaml" >"$W/ap2"
 expect "profiles: 0 new, 0 changed, 1 unchanged" "$W/ap2" "re-apply: profile unchanged"
@@ -101,6 +109,17 @@ expect "dry run: nothing written" "$W/d1" "diff writes nothing"
 $L provision apply $D "$W/p.yaml" "$W/a2.yaml" >"$W/ap3"
 expect "devices: 0 new, 1 changed, 2 unchanged" "$W/ap3" "apply of the change"
 [ "$(q "SELECT count(*) FROM device_identities WHERE value='001010000000009'")" = 1 ] && ok "new imsi stored" || bad "new imsi"
+[ "$(q "SELECT d.id || ' ' || count(*) FROM devices d JOIN device_identities i ON i.device_id = d.id WHERE d.endpoint = 'dev-1' GROUP BY d.id")" = "8 1" ] &&
+	ok "changed device keeps its id, old identity gone" || bad "changed device id/identities"
+
+# two changed devices swap an identity in one apply
+sed 's/imsi: "001010000000009"/imsi: "001010000000X"/; s/imsi: "001010000000002"/imsi: "001010000000009"/; s/imsi: "001010000000X"/imsi: "001010000000002"/' "$W/a2.yaml" >"$W/a4.yaml"
+$L provision apply $D "$W/p.yaml" "$W/a4.yaml" >"$W/ap4"
+expect "devices: 0 new, 2 changed, 1 unchanged" "$W/ap4" "identity swap applied"
+[ "$(q "SELECT string_agg(d.endpoint || '=' || i.value, ' ' ORDER BY d.endpoint) FROM device_identities i JOIN devices d ON d.id = i.device_id WHERE i.kind = 'imsi'")" = "dev-1=001010000000002 dev-2=001010000000009" ] &&
+	ok "identities swapped" || bad "identity swap"
+$L provision apply $D "$W/p.yaml" "$W/a2.yaml" >"$W/ap5"
+expect "devices: 0 new, 2 changed, 1 unchanged" "$W/ap5" "identity swap undone"
 
 # round trip: apply -> export -> apply reports 0 changes (redacted and shown)
 $L provision export $D >"$W/e2.yaml"

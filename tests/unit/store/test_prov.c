@@ -1,6 +1,8 @@
 /* Provisioning YAML loader: the example file, identities, and every
  * rejection with its file:line:column message. */
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "lwbs/err.h"
 #include "lwbs/model.h"
@@ -357,4 +359,116 @@ static void test_validate_versions(void)
 	lwbs_prov_destroy(p);
 }
 
-TEST_MAIN(test_example, test_ok_minimal, test_errors, test_duplicates, test_validate_versions)
+/* ---------- lwbs_prov_load_files: the same as one file after another ---------- */
+
+static char files_dir[64];
+
+static void write_text(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", files_dir, name);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void count_files(void *arg, size_t done)
+{
+	size_t *last = arg;
+
+	CHECK_INT(done, *last + 1);
+	*last = done;
+}
+
+/* Loads names (in files_dir) both ways; both results (rc, message, the
+ * endpoints in order) must be the same. Returns the rc. */
+static int load_both(const char *const *names, int n, char *err, size_t cap)
+{
+	struct lwbs_prov *a = lwbs_prov_create(), *b = lwbs_prov_create();
+	char *paths[16], err_b[512] = "";
+	int rc_a = 0, rc_b;
+	size_t last = 0;
+
+	for (int i = 0; i < n; i++) {
+		char buf[128];
+		snprintf(buf, sizeof(buf), "%s/%s", files_dir, names[i]);
+		paths[i] = strdup(buf);
+	}
+	for (int i = 0; !rc_a && i < n; i++)
+		rc_a = lwbs_prov_load_file(a, paths[i], err, cap);
+	rc_b = lwbs_prov_load_files(b, paths, n, count_files, &last, err_b, sizeof(err_b));
+	CHECK_INT(rc_b, rc_a);
+	if (strcmp(err, err_b)) {
+		test_failures++;
+		fprintf(stderr, "sequential: \"%s\", threaded: \"%s\"\n", err, err_b);
+	}
+	test_checks++;
+	if (!rc_a) {
+		CHECK_INT(last, (size_t)n);
+		CHECK_INT(b->n_devices, a->n_devices);
+		CHECK_INT(b->n_profiles, a->n_profiles);
+		for (size_t i = 0; i < a->n_devices && i < b->n_devices; i++) {
+			CHECK(!strcmp(a->devices[i].ident[LWBS_IDENT_ENDPOINT], b->devices[i].ident[LWBS_IDENT_ENDPOINT]));
+			CHECK_INT(a->devices[i].loc.file, b->devices[i].loc.file);
+			CHECK_INT(a->devices[i].loc.line, b->devices[i].loc.line);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(paths[i]);
+	lwbs_prov_destroy(a);
+	lwbs_prov_destroy(b);
+	return rc_a;
+}
+
+static void test_load_files(void)
+{
+	char err[512], devs[8192];
+	size_t off = 0;
+
+	snprintf(files_dir, sizeof(files_dir), "/tmp/lwbs-prov-test-XXXXXX");
+	CHECK(mkdtemp(files_dir) != NULL);
+	write_text("p.yaml", base_profiles);
+	off += (size_t)snprintf(devs + off, sizeof(devs) - off, "devices:\n");
+	for (int i = 0; i < 40; i++)
+		off += (size_t)snprintf(devs + off, sizeof(devs) - off,
+					"  - endpoint: d-%d\n    profile: p\n    imsi: \"0010100000%05d\"\n", i, i);
+	write_text("d1.yaml", devs);
+	write_text("d2.yaml", "devices:\n  - endpoint: e-1\n    profile: p\n---\ndevices:\n  - endpoint: e-2\n"
+			      "    profile: p\n---\n---\ndevices:\n  - endpoint: e-3\n    profile: p\n");
+	write_text("empty.yaml", "");
+	write_text("syntax.yaml", "devices:\n  - endpoint: s-1\n    profile: p\n---\ndevices: [\n");
+	write_text("walk.yaml", "devices:\n  - endpoint: w-1\n    profile: p\n    colour: red\n");
+
+	const char *ok[] = {"p.yaml", "d1.yaml", "empty.yaml", "d2.yaml"};
+	CHECK_INT(load_both(ok, 4, err, sizeof(err)), 0);
+	/* d2 twice: loads (duplicates are found by lwbs_prov_finish) */
+	const char *ok2[] = {"d2.yaml", "p.yaml", "d1.yaml", "empty.yaml", "d2.yaml"};
+	CHECK_INT(load_both(ok2, 5, err, sizeof(err)), 0);
+	CHECK_INT(load_both(ok + 3, 1, err, sizeof(err)), 0);
+
+	/* the first error in file order, wherever the parsing thread is */
+	const char *syn[] = {"p.yaml", "d1.yaml", "syntax.yaml", "d2.yaml", "d1.yaml"};
+	CHECK(load_both(syn, 5, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "syntax.yaml:6:1: YAML") != NULL);
+	const char *walk[] = {"walk.yaml", "d1.yaml", "d2.yaml", "d1.yaml", "d2.yaml", "d1.yaml", "p.yaml"};
+	CHECK(load_both(walk, 7, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "walk.yaml:4:5") != NULL);
+	const char *missing[] = {"p.yaml", "d2.yaml", "nope.yaml", "d1.yaml"};
+	CHECK(load_both(missing, 4, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "nope.yaml: No such file") != NULL);
+
+	const char *names[] = {"p.yaml", "d1.yaml", "d2.yaml", "empty.yaml", "syntax.yaml", "walk.yaml"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[128];
+		snprintf(path, sizeof(path), "%s/%s", files_dir, names[i]);
+		CHECK_INT(unlink(path), 0);
+	}
+	CHECK_INT(rmdir(files_dir), 0);
+}
+
+TEST_MAIN(test_example, test_ok_minimal, test_errors, test_duplicates, test_validate_versions, test_load_files)
