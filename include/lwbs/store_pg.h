@@ -32,6 +32,10 @@
  * the server cancels (statement_timeout) with -ETIMEDOUT, other server
  * errors with -EIO, stored documents the loader refuses with -EBADMSG.
  * A dropped connection reconnects after 100 ms, doubling up to 5 s.
+ * A connection that becomes idle takes the queued lookups of the first
+ * one's kind (up to 128) and sends them as one statement: under load the
+ * database's cost per statement is paid once per batch. A batch fails or
+ * times out as a whole.
  *
  * Plans are built by the embedded store's code from the stored documents:
  * one plan per profile, cached by the profile's id, updated_at and hashes,
@@ -102,6 +106,7 @@ struct lwbs_store_pg_stats {
 	unsigned pool, connected;
 	unsigned queued_lookups, queued_audits, in_flight;
 	uint64_t lookups, cache_hits, cache_misses, failures, reconnects, audits_written;
+	uint64_t lookup_statements; /* statements sent for lookups: one per batch */
 	const char *last_error; /* the last connection or server error, "" if none; borrowed */
 };
 
