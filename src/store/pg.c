@@ -215,14 +215,22 @@ static void set_error(struct pg *g, const char *fmt, ...)
 #define COL_ORDINAL 10
 #define BATCH_MAX 128
 
+/* The keys join their devices through a LATERAL subquery that is not
+ * flattened (OFFSET 0): one index lookup per key, whatever the planner
+ * thinks of the tables' sizes (a hash join over a sequential scan of
+ * devices would cost ~100 times more on a small, freshly loaded table). */
+#define LOOKUP_DEVICE(where) \
+	"CROSS JOIN LATERAL (SELECT d.id, d.endpoint, d.profile_id, d.overrides FROM " where " OFFSET 0) d "
+
 static const char setup_sql_fmt[] =
 	"SET statement_timeout = %u; "
 	"PREPARE lwbs_by_endpoint (text[], text, text) AS " LOOKUP_SELECT("$2", "$3")
-	"FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) JOIN devices d ON d.endpoint = k.key "
-	LOOKUP_PROFILE "; "
+	"FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) "
+	LOOKUP_DEVICE("devices d WHERE d.endpoint = k.key") LOOKUP_PROFILE "; "
 	"PREPARE lwbs_by_identity (text, text[], text, text) AS " LOOKUP_SELECT("$3", "$4")
-	"FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) JOIN device_identities i ON i.kind = $1 AND "
-	"i.key = k.key JOIN devices d ON d.id = i.device_id " LOOKUP_PROFILE "; "
+	"FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) "
+	LOOKUP_DEVICE("device_identities i JOIN devices d ON d.id = i.device_id WHERE i.kind = $1 AND i.key = k.key")
+	LOOKUP_PROFILE "; "
 	"PREPARE lwbs_audit (jsonb) AS INSERT INTO session_audit (at, endpoint, peer, result, reason, duration_ms) "
 	"SELECT to_timestamp((r->>'s')::bigint / 1000.0), r->>'ep', r->>'peer', r->>'res', r->>'rsn', "
 	"(r->>'d')::integer FROM jsonb_array_elements($1) WITH ORDINALITY AS a(r, n) ORDER BY n";
