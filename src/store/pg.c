@@ -63,8 +63,9 @@ struct areq {
 	struct areq *next;
 	lwbs_store_done_fn cb;
 	void *arg;
-	size_t len;
-	char json[]; /* one JSON object */
+	long long start_ms, duration_ms;
+	const char *ep, *peer, *res, *rsn; /* valid UTF-8, in text[]; ep and rsn may be NULL */
+	char text[];
 };
 
 struct conn {
@@ -231,9 +232,9 @@ static const char setup_sql_fmt[] =
 	"FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) "
 	LOOKUP_DEVICE("device_identities i JOIN devices d ON d.id = i.device_id WHERE i.kind = $1 AND i.key = k.key")
 	LOOKUP_PROFILE "; "
-	"PREPARE lwbs_audit (jsonb) AS INSERT INTO session_audit (at, endpoint, peer, result, reason, duration_ms) "
-	"SELECT to_timestamp((r->>'s')::bigint / 1000.0), r->>'ep', r->>'peer', r->>'res', r->>'rsn', "
-	"(r->>'d')::integer FROM jsonb_array_elements($1) WITH ORDINALITY AS a(r, n) ORDER BY n";
+	"PREPARE lwbs_audit (bigint[], integer[], text[], text[], text[], text[]) AS INSERT INTO session_audit "
+	"(at, endpoint, peer, result, reason, duration_ms) SELECT to_timestamp(s / 1000.0), ep, peer, res, rsn, d "
+	"FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY AS a(s, d, ep, peer, res, rsn, n) ORDER BY n";
 
 static const char *ident_sql(enum lwbs_ident_kind k)
 {
@@ -1116,30 +1117,54 @@ static bool conn_send_lookups(struct pg *g, struct conn *c)
 	return true;
 }
 
+/* s as an element of the text[] literal in b; NULL as NULL. */
+static void array_elem_null(struct lwbs_buf *b, const char *s)
+{
+	if (s) {
+		array_elem(b, s);
+	} else {
+		if (b->len && b->data[b->len - 1] != '{')
+			lwbs_buf_putc(b, ',');
+		lwbs_buf_puts(b, "NULL");
+	}
+}
+
+/* Up to AUDIT_BATCH queued records as one INSERT of six arrays (one per
+ * column) on c. */
 static bool conn_send_audit(struct pg *g, struct conn *c)
 {
-	struct lwbs_buf b;
+	struct lwbs_buf col[6];
+	const char *params[6];
 	struct areq *a, *first = NULL, **tail = &first;
-	const char *param;
-	int ok;
+	bool ok = true;
 
-	lwbs_buf_init(&b, 0);
-	lwbs_buf_puts(&b, "[");
+	for (int k = 0; k < 6; k++) {
+		lwbs_buf_init(&col[k], 0);
+		lwbs_buf_putc(&col[k], '{');
+	}
 	for (size_t i = 0; i < AUDIT_BATCH && (a = g->aq.head); i++) {
-		if (i)
-			lwbs_buf_puts(&b, ",");
-		lwbs_buf_put(&b, a->json, a->len);
+		const char *sep = i ? "," : "";
+
+		lwbs_buf_printf(&col[0], "%s%lld", sep, a->start_ms);
+		lwbs_buf_printf(&col[1], "%s%lld", sep, a->duration_ms);
+		array_elem_null(&col[2], a->ep);
+		array_elem(&col[3], a->peer);
+		array_elem(&col[4], a->res);
+		array_elem_null(&col[5], a->rsn);
 		fifo_pop(&g->aq);
 		a->next = NULL;
 		*tail = a;
 		tail = &a->next;
 	}
-	lwbs_buf_puts(&b, "]");
-	lwbs_buf_putc(&b, 0);
-	param = (const char *)b.data;
-	ok = !lwbs_buf_err(&b) &&
-	     PQsendQueryPrepared(c->pg, "lwbs_audit", 1, &param, NULL, NULL, 0);
-	lwbs_buf_finish(&b);
+	for (int k = 0; k < 6; k++) {
+		lwbs_buf_putc(&col[k], '}');
+		lwbs_buf_putc(&col[k], 0);
+		ok = ok && !lwbs_buf_err(&col[k]);
+		params[k] = (const char *)col[k].data;
+	}
+	ok = ok && PQsendQueryPrepared(c->pg, "lwbs_audit", 6, params, NULL, NULL, 0);
+	for (int k = 0; k < 6; k++)
+		lwbs_buf_finish(&col[k]);
 	if (!ok) {
 		/* back to the front of the queue, in order */
 		*tail = g->aq.head;
@@ -1364,40 +1389,39 @@ static void pg_release(struct lwbs_store *s, struct lwbs_store_hold *hold)
 	hold_free((struct hold *)hold);
 }
 
-/* A JSON string; bytes of invalid UTF-8 become '?'. */
-static void json_str(struct lwbs_buf *b, const char *s)
+/* s (NULL: "") copied to *pos as valid UTF-8: bytes of invalid UTF-8
+ * become '?'. Returns the copy. */
+static const char *copy_utf8(char **pos, const char *s)
 {
-	size_t n = strlen(s);
+	char *out = *pos, *o = out;
+	size_t n = s ? strlen(s) : 0;
 
-	lwbs_buf_putc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\') {
-			lwbs_buf_putc(b, '\\');
-			lwbs_buf_putc(b, (char)ch);
-		} else if (ch < 0x20) {
-			lwbs_buf_printf(b, "\\u%04x", ch);
-		} else if (ch < 0x80) {
-			lwbs_buf_putc(b, (char)ch);
+		size_t k = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+
+		if (k == 1) {
+			*o++ = (char)ch;
+		} else if (i + k <= n && lwbs_utf8_valid((const uint8_t *)s + i, k)) {
+			memcpy(o, s + i, k);
+			o += k;
+			i += k - 1;
 		} else {
-			size_t k = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-			if (i + k <= n && lwbs_utf8_valid((const uint8_t *)s + i, k)) {
-				lwbs_buf_put(b, s + i, k);
-				i += k - 1;
-			} else {
-				lwbs_buf_putc(b, '?');
-			}
+			*o++ = '?';
 		}
 	}
-	lwbs_buf_putc(b, '"');
+	*o++ = 0;
+	*pos = o;
+	return out;
 }
 
 static int pg_audit(struct lwbs_store *s, const struct lwbs_audit_record *r, lwbs_store_done_fn cb, void *arg)
 {
 	struct pg *g = (struct pg *)s;
-	struct lwbs_buf b;
+	size_t n = 0;
 	struct areq *a;
 	int64_t d;
+	char *pos;
 
 	if (!r || !cb)
 		return -EINVAL;
@@ -1408,32 +1432,20 @@ static int pg_audit(struct lwbs_store *s, const struct lwbs_audit_record *r, lwb
 		d = 0;
 	if (d > INT32_MAX)
 		d = INT32_MAX;
-	lwbs_buf_init(&b, 0);
-	lwbs_buf_printf(&b, "{\"s\":%lld,\"d\":%lld,\"ep\":", (long long)r->start_ms, (long long)d);
-	if (r->endpoint)
-		json_str(&b, r->endpoint);
-	else
-		lwbs_buf_puts(&b, "null");
-	lwbs_buf_puts(&b, ",\"peer\":");
-	json_str(&b, r->peer ? r->peer : "");
-	lwbs_buf_puts(&b, ",\"res\":");
-	json_str(&b, r->result ? r->result : "");
-	lwbs_buf_puts(&b, ",\"rsn\":");
-	if (r->reason)
-		json_str(&b, r->reason);
-	else
-		lwbs_buf_puts(&b, "null");
-	lwbs_buf_puts(&b, "}");
-	a = lwbs_buf_err(&b) ? NULL : malloc(sizeof(*a) + b.len);
-	if (!a) {
-		lwbs_buf_finish(&b);
+	for (const char *f[] = {r->endpoint, r->peer, r->result, r->reason}, **p = f; p < f + 4; p++)
+		n += (*p ? strlen(*p) : 0) + 1;
+	a = malloc(sizeof(*a) + n);
+	if (!a)
 		return -ENOMEM;
-	}
 	a->cb = cb;
 	a->arg = arg;
-	a->len = b.len;
-	memcpy(a->json, b.data, b.len);
-	lwbs_buf_finish(&b);
+	a->start_ms = (long long)r->start_ms;
+	a->duration_ms = (long long)d;
+	pos = a->text;
+	a->ep = r->endpoint ? copy_utf8(&pos, r->endpoint) : NULL;
+	a->peer = copy_utf8(&pos, r->peer);
+	a->res = copy_utf8(&pos, r->result);
+	a->rsn = r->reason ? copy_utf8(&pos, r->reason) : NULL;
 	fifo_push(&g->aq, a);
 	try_dispatch(g);
 	return 0;

@@ -318,7 +318,7 @@ static void test_audit(struct lwbs_store *pg, const char *dsn)
 			.requests = 5,
 		};
 		snprintf(peer, sizeof(peer), "contract-%d:5683", i);
-		snprintf(ep, sizeof(ep), "ep-%d", i);
+		snprintf(ep, sizeof(ep), i == 8 ? "{NULL},\"ep\"" : "ep-%d", i);
 		CHECK_INT(pg->ops->audit(pg, &r, on_audit, &st), 0);
 	}
 	drive(pg, &st.done, 300, 20000);
@@ -331,6 +331,10 @@ static void test_audit(struct lwbs_store *pg, const char *dsn)
 	CHECK_INT(count_rows(dsn, "SELECT duration_ms FROM session_audit WHERE peer = 'contract-42:5683'"), 250);
 	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM session_audit WHERE reason = "
 				  "E'quote \" backslash \\\\ tab \\t \\u00e9 ?'"),
+		  1);
+	/* array literal syntax in a value is only text */
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM session_audit WHERE endpoint = '{NULL},\"ep\"' "
+				  "AND peer = 'contract-8:5683'"),
 		  1);
 	CHECK_INT(count_rows(dsn, "SELECT (extract(epoch FROM at) * 1000)::bigint - 1767225600000 FROM session_audit "
 				  "WHERE peer = 'contract-9:5683'"),
