@@ -43,7 +43,8 @@
  * its own plan, freed when its hold is released. reload() empties the
  * cache (plans in use stay valid until released).
  *
- * Audit: audit() returns 0 and queues the record (its callback runs after
+ * Audit: audit() returns 0 and queues the record (a batch is sent once it
+ * holds 64 records or its oldest has waited 10 ms; its callback runs after
  * the INSERT of the batch holding it committed: 0, or -ECONNRESET / -EIO
  * when the batch failed, in which case it may or may not be stored), or
  * returns -EBUSY (queue full) without calling back. Queued records wait

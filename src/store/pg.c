@@ -44,6 +44,11 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define AUDIT_BATCH 500
+/* An audit batch waits for AUDIT_MIN records or until its oldest has
+ * waited AUDIT_LINGER_MS: under load a statement (and a commit) per few
+ * records would cost the database more than the rows themselves. */
+#define AUDIT_MIN 64
+#define AUDIT_LINGER_MS 10
 
 enum cstate { C_DOWN, C_CONNECTING, C_SETUP, C_IDLE, C_BUSY };
 
@@ -63,6 +68,7 @@ struct areq {
 	struct areq *next;
 	lwbs_store_done_fn cb;
 	void *arg;
+	int64_t queued_ms;
 	long long start_ms, duration_ms;
 	const char *ep, *peer, *res, *rsn; /* valid UTF-8, in text[]; ep and rsn may be NULL */
 	char text[];
@@ -1181,9 +1187,16 @@ static bool conn_send_audit(struct pg *g, struct conn *c)
 	return true;
 }
 
+static bool audit_due(const struct pg *g, int64_t now)
+{
+	const struct areq *a = g->aq.head;
+
+	return a && !g->audit_busy && (g->aq.n >= AUDIT_MIN || now - a->queued_ms >= AUDIT_LINGER_MS);
+}
+
 static void try_dispatch(struct pg *g)
 {
-	int64_t now = 0;
+	int64_t now = g->aq.n ? lwbs_store_pg_now_ms() : 0;
 
 	for (size_t i = 0; i < g->n_conns; i++) {
 		struct conn *c = &g->conns[i];
@@ -1191,7 +1204,7 @@ static void try_dispatch(struct pg *g)
 
 		if (c->st != C_IDLE)
 			continue;
-		if (g->aq.n && !g->audit_busy) {
+		if (audit_due(g, now)) {
 			sent = conn_send_audit(g, c);
 		} else if (g->lq.head) {
 			sent = conn_send_lookups(g, c);
@@ -1287,6 +1300,7 @@ int lwbs_store_pg_next_timeout_ms(struct lwbs_store *s, int64_t now)
 	struct pg *g = (struct pg *)s;
 	int64_t t = -1;
 	const struct lreq *l = g->lq.head;
+	const struct areq *a = g->aq.head;
 
 	for (size_t i = 0; i < g->n_conns; i++) {
 		const struct conn *c = &g->conns[i];
@@ -1295,6 +1309,10 @@ int lwbs_store_pg_next_timeout_ms(struct lwbs_store *s, int64_t now)
 	}
 	if (l && (t < 0 || l->deadline < t))
 		t = l->deadline;
+	/* a batch already due goes with the next idle connection */
+	if (a && !g->audit_busy && a->queued_ms + AUDIT_LINGER_MS > now &&
+	    (t < 0 || a->queued_ms + AUDIT_LINGER_MS < t))
+		t = a->queued_ms + AUDIT_LINGER_MS;
 	if (t < 0)
 		return -1;
 	return t <= now ? 0 : (int)(t - now);
@@ -1439,6 +1457,7 @@ static int pg_audit(struct lwbs_store *s, const struct lwbs_audit_record *r, lwb
 		return -ENOMEM;
 	a->cb = cb;
 	a->arg = arg;
+	a->queued_ms = lwbs_store_pg_now_ms();
 	a->start_ms = (long long)r->start_ms;
 	a->duration_ms = (long long)d;
 	pos = a->text;
