@@ -13,9 +13,9 @@
  * one prepared statement returning, per device found, its key's position
  * in the array, the device's profile id, a version key, the profile
  * document with its secrets put back (unless lwbsd holds that version)
- * and, when the device has overrides, its document (finish_batch()). The document is parsed by
- * the provisioning loader (JSON is YAML) and built by the same plan code
- * as the embedded store.
+ * and, when the device has overrides, its document (finish_batch()).
+ * The document is parsed by the provisioning loader (JSON is YAML) and
+ * built by the same plan code as the embedded store.
  *
  * The lookup also returns the device's generated credentials and
  * identities. A device whose profile generates (generate_credentials) and
