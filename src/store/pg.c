@@ -192,32 +192,38 @@ static void set_error(struct pg *g, const char *fmt, ...)
 
 /* Columns only a generating profile needs: skipped (NULL) for a device
  * without overrides whose profile version is one lwbsd holds and knows
- * not to generate (nogen, a text[] of versions). */
-#define IF_GENERATES(nogen, expr) \
-	"CASE WHEN d.overrides IS NULL AND v.key = ANY(" nogen "::text[]) THEN NULL ELSE " expr " END"
+ * not to generate (p.nogen, below). */
+#define IF_GENERATES(expr) "CASE WHEN d.overrides IS NULL AND p.nogen THEN NULL ELSE " expr " END"
 
-#define IDENT_VALUE(nogen, kind) \
-	IF_GENERATES(nogen, "(SELECT v.value FROM device_identities v WHERE v.device_id = d.id AND v.kind = '" kind "')")
+#define IDENT_VALUE(kind) \
+	IF_GENERATES("(SELECT v.value FROM device_identities v WHERE v.device_id = d.id AND v.kind = '" kind "')")
 
 /* One row per device found, for a batch of keys (k: unnest of a text[]
  * WITH ORDINALITY; the last column is the key's position in the array).
  * The profile document (column 2) is sent only when the caller has no
- * plan for that version of the profile (known lists the versions it holds)
- * or the device has overrides: most lookups then cost an index lookup,
- * not a document rebuilt with its secrets. */
-#define LOOKUP_SELECT(known, nogen)                                                                            \
-	"SELECT d.profile_id, v.key, "                                                                        \
-	"CASE WHEN d.overrides IS NULL AND v.key = ANY(" known "::text[]) THEN NULL ELSE "                    \
+ * plan for that version of the profile (p.known) or the device has
+ * overrides: most lookups then cost an index lookup, not a document
+ * rebuilt with its secrets. */
+#define LOOKUP_SELECT                                                                                          \
+	"SELECT d.profile_id, p.key, "                                                                        \
+	"CASE WHEN d.overrides IS NULL AND p.known THEN NULL ELSE "                                           \
 	"lwbs_unredact(p.doc, (SELECT jsonb_agg(jsonb_build_object('p', to_jsonb(x.path), 'v', " SECRET_VALUE \
 	")) FROM profile_secrets x WHERE x.profile_id = p.id))::text END, "                                    \
 	"CASE WHEN d.overrides IS NOT NULL THEN lwbs_unredact(jsonb_build_object('endpoint', d.endpoint, "      \
 	"'profile', p.name, 'overrides', d.overrides), (SELECT jsonb_agg(jsonb_build_object('p', "              \
 	"to_jsonb(x.path), 'v', " SECRET_VALUE ")) FROM device_credentials x WHERE x.device_id = d.id AND "   \
 	"x.path[1] = 'overrides'))::text END, d.endpoint, d.id, "                                              \
-	IF_GENERATES(nogen, "(" GENERATED("d.id") ")") ", " IDENT_VALUE(nogen, "imsi") ", "                    \
-	IDENT_VALUE(nogen, "msisdn") ", " IDENT_VALUE(nogen, "imei") ", k.n "
-/* v.key: the profile's version, computed once per row */
-#define LOOKUP_PROFILE "JOIN profiles p ON p.id = d.profile_id CROSS JOIN LATERAL (SELECT " PROFILE_KEY " AS key OFFSET 0) v"
+	IF_GENERATES("(" GENERATED("d.id") ")") ", " IDENT_VALUE("imsi") ", " IDENT_VALUE("msisdn") ", "          \
+	IDENT_VALUE("imei") ", k.n "
+/* The device's profile with its version (key) and whether lwbsd holds a
+ * plan for it (known: in the text[] literal known) that generates no
+ * credentials (nogen: in nogen). A subquery by profile id, not flattened:
+ * PostgreSQL computes it once per profile of the batch (Memoize), not per
+ * device. */
+#define LOOKUP_PROFILE(known, nogen)                                                                           \
+	"CROSS JOIN LATERAL (SELECT q.*, q.key = ANY(" known "::text[]) AS known, q.key = ANY(" nogen           \
+	"::text[]) AS nogen FROM (SELECT p.id, p.name, p.doc, " PROFILE_KEY " AS key FROM profiles p "         \
+	"WHERE p.id = d.profile_id OFFSET 0) q OFFSET 0) p"
 #define LOOKUP_COLUMNS 11
 #define COL_ORDINAL 10
 #define BATCH_MAX 128
@@ -231,13 +237,13 @@ static void set_error(struct pg *g, const char *fmt, ...)
 
 static const char setup_sql_fmt[] =
 	"SET statement_timeout = %u; "
-	"PREPARE lwbs_by_endpoint (text[], text, text) AS " LOOKUP_SELECT("$2", "$3")
+	"PREPARE lwbs_by_endpoint (text[], text, text) AS " LOOKUP_SELECT
 	"FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) "
-	LOOKUP_DEVICE("devices d WHERE d.endpoint = k.key") LOOKUP_PROFILE "; "
-	"PREPARE lwbs_by_identity (text, text[], text, text) AS " LOOKUP_SELECT("$3", "$4")
+	LOOKUP_DEVICE("devices d WHERE d.endpoint = k.key") LOOKUP_PROFILE("$2", "$3") "; "
+	"PREPARE lwbs_by_identity (text, text[], text, text) AS " LOOKUP_SELECT
 	"FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) "
 	LOOKUP_DEVICE("device_identities i JOIN devices d ON d.id = i.device_id WHERE i.kind = $1 AND i.key = k.key")
-	LOOKUP_PROFILE "; "
+	LOOKUP_PROFILE("$3", "$4") "; "
 	"PREPARE lwbs_audit (bigint[], integer[], text[], text[], text[], text[]) AS INSERT INTO session_audit "
 	"(at, endpoint, peer, result, reason, duration_ms) SELECT to_timestamp(s / 1000.0), ep, peer, res, rsn, d "
 	"FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY AS a(s, d, ep, peer, res, rsn, n) ORDER BY n";
