@@ -235,8 +235,12 @@ static void set_error(struct pg *g, const char *fmt, ...)
 #define LOOKUP_DEVICE(where) \
 	"CROSS JOIN LATERAL (SELECT d.id, d.endpoint, d.profile_id, d.overrides FROM " where " OFFSET 0) d "
 
+/* plan_cache_mode: the statements' shapes are fixed (above), so the
+ * generic plan is the right one; planning again for every batch's array
+ * (PostgreSQL's default for the first executions and whenever a custom
+ * plan looks cheaper) cost several times the execution. PostgreSQL 12+. */
 static const char setup_sql_fmt[] =
-	"SET statement_timeout = %u; "
+	"SET statement_timeout = %u; SET plan_cache_mode = force_generic_plan; "
 	"PREPARE lwbs_by_endpoint (text[], text, text) AS " LOOKUP_SELECT
 	"FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) "
 	LOOKUP_DEVICE("devices d WHERE d.endpoint = k.key") LOOKUP_PROFILE("$2", "$3") "; "
