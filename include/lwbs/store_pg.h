@@ -32,6 +32,10 @@
  * the server cancels (statement_timeout) with -ETIMEDOUT, other server
  * errors with -EIO, stored documents the loader refuses with -EBADMSG.
  * A dropped connection reconnects after 100 ms, doubling up to 5 s.
+ * A connection that becomes idle takes the queued lookups of the first
+ * one's kind (up to 128) and sends them as one statement: under load the
+ * database's cost per statement is paid once per batch. A batch fails or
+ * times out as a whole.
  *
  * Enrolment: enrol() (store.h) is queued, bounded and answered like a
  * lookup; the device is committed before the plan is answered, 0 and a
@@ -44,7 +48,8 @@
  * its own plan, freed when its hold is released. reload() empties the
  * cache (plans in use stay valid until released).
  *
- * Audit: audit() returns 0 and queues the record (its callback runs after
+ * Audit: audit() returns 0 and queues the record (a batch is sent once it
+ * holds 64 records or its oldest has waited 10 ms; its callback runs after
  * the INSERT of the batch holding it committed: 0, or -ECONNRESET / -EIO
  * when the batch failed, in which case it may or may not be stored), or
  * returns -EBUSY (queue full) without calling back. Queued records wait
@@ -107,6 +112,7 @@ struct lwbs_store_pg_stats {
 	unsigned pool, connected;
 	unsigned queued_lookups, queued_audits, in_flight;
 	uint64_t lookups, cache_hits, cache_misses, failures, reconnects, audits_written;
+	uint64_t lookup_statements; /* statements sent for lookups: one per batch */
 	const char *last_error; /* the last connection or server error, "" if none; borrowed */
 };
 

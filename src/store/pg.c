@@ -2,28 +2,34 @@
  *
  * A pool of non-blocking libpq connections, each one of DOWN (waiting for
  * its reconnect time), CONNECTING (PQconnectPoll), SETUP (SET + PREPARE
- * sent as one simple query), IDLE or BUSY (one lookup or one audit batch
- * in flight). Lookups wait in a bounded FIFO for an idle connection;
- * audit records in another, sent as one INSERT of up to AUDIT_BATCH rows
- * by at most one connection at a time (so they are stored in order).
+ * sent as one simple query), IDLE or BUSY (one batch of lookups or one
+ * audit batch in flight). Lookups wait in a bounded FIFO for an idle
+ * connection; audit records in another, sent as one INSERT of up to
+ * AUDIT_BATCH rows by at most one connection at a time (so they are
+ * stored in order).
  *
- * A lookup is one prepared statement returning the device's profile id,
- * a version key, the profile document with its secrets put back and,
- * when the device has overrides, its document. The document is parsed by
- * the provisioning loader (JSON is YAML) and built by the same plan code
- * as the embedded store.
+ * An idle connection takes the queued lookups of the first one's kind, up
+ * to BATCH_MAX (conn_send_lookups()), and sends their keys as one array to
+ * one prepared statement returning, per device found, its key's position
+ * in the array, the device's profile id, a version key, the profile
+ * document with its secrets put back (unless lwbsd holds that version)
+ * and, when the device has overrides, its document (finish_batch()).
+ * The document is parsed by the provisioning loader (JSON is YAML) and
+ * built by the same plan code as the embedded store.
  *
  * The lookup also returns the device's generated credentials and
  * identities. A device whose profile generates (generate_credentials) and
  * lacks a server's credentials, or whose server rotates, gets new ones
  * INSERTed (ON CONFLICT DO NOTHING, or DO UPDATE when rotating) and read
- * back, in a second round trip on the same connection, before the plan is
- * answered: what the device is given is stored first, and two lwbsd
+ * back, in a second round trip on the same connection for every such
+ * device of the batch (send_gen_round(), finish_gen_round()), before the
+ * plan is answered: what the device is given is stored first, and two lwbsd
  * instances racing for a device agree on the row that won.
  *
  * An enrolment (enrol(), pg_enrol.h) is queued like a lookup by endpoint
- * that first sends the INSERT of pg_enrol.c on its connection; the lookup
- * follows on the same connection once the INSERT answered. */
+ * that first sends the INSERT of pg_enrol.c, alone, on a connection; the
+ * lookup follows on the same connection, as a batch of one, once the
+ * INSERT answered. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -44,6 +50,11 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define AUDIT_BATCH 500
+/* An audit batch waits for AUDIT_MIN records or until its oldest has
+ * waited AUDIT_LINGER_MS: under load a statement (and a commit) per few
+ * records would cost the database more than the rows themselves. */
+#define AUDIT_MIN 64
+#define AUDIT_LINGER_MS 10
 
 enum cstate { C_DOWN, C_CONNECTING, C_SETUP, C_IDLE, C_BUSY };
 
@@ -55,6 +66,7 @@ struct lreq {
 	enum lwbs_ident_kind kind;
 	bool want_doc; /* ask for the profile document even if a plan is cached */
 	struct hold *gen; /* credentials sent to be stored: the hold to finish */
+	long long dev;    /* with gen: the device's id */
 	struct pg_enrol *enrol; /* enrolment (in this allocation), or NULL */
 	char value[];
 };
@@ -63,8 +75,10 @@ struct areq {
 	struct areq *next;
 	lwbs_store_done_fn cb;
 	void *arg;
-	size_t len;
-	char json[]; /* one JSON object */
+	int64_t queued_ms;
+	long long start_ms, duration_ms;
+	const char *ep, *peer, *res, *rsn; /* valid UTF-8, in text[]; ep and rsn may be NULL */
+	char text[];
 };
 
 struct conn {
@@ -74,8 +88,9 @@ struct conn {
 	bool want_write;
 	unsigned fails; /* attempts failed since the last success */
 	int64_t when;   /* DOWN: retry time; CONNECTING: give-up time */
-	struct lreq *lookup;
-	struct areq *audit; /* the batch in flight (a list) */
+	struct lreq *lookup; /* the batch of lookups in flight (a list) */
+	bool gen_round;      /* it waits for its generated credentials */
+	struct areq *audit;  /* the batch in flight (a list) */
 	PGresult *res;      /* the first result of the request in flight */
 };
 
@@ -113,7 +128,11 @@ struct pg {
 	struct fifo lq, aq;
 	bool audit_busy;
 	struct pentry *cache;
-	uint64_t lookups, hits, misses, failures, reconnects, audits_written;
+	/* text[] literals of the cached plans' versions, all and those not
+	 * generating credentials; rebuilt when the cache changed */
+	struct lwbs_buf known, nogen;
+	bool known_stale;
+	uint64_t lookups, hits, misses, failures, reconnects, audits_written, statements;
 	uint32_t rnd;
 	char last_error[256];
 };
@@ -178,34 +197,67 @@ static void set_error(struct pg *g, const char *fmt, ...)
 	"SELECT string_agg(g.ssid || ':' || encode(convert_to(g.psk_identity, 'UTF8'), 'hex') || ':' || "       \
 	"encode(g.psk_key, 'hex'), ',') FROM generated_credentials g WHERE g.device_id = " dev
 
-#define IDENT_VALUE(kind) \
-	"(SELECT v.value FROM device_identities v WHERE v.device_id = d.id AND v.kind = '" kind "')"
+/* Columns only a generating profile needs: skipped (NULL) for a device
+ * without overrides whose profile version is one lwbsd holds and knows
+ * not to generate (p.nogen, below). */
+#define IF_GENERATES(expr) "CASE WHEN d.overrides IS NULL AND p.nogen THEN NULL ELSE " expr " END"
 
-/* The profile document (column 2) is sent only when the caller has no plan
- * for that version of the profile (the last parameter lists the versions
- * it holds) or the device has overrides: most lookups then cost an index
- * lookup, not a document rebuilt with its secrets. */
-#define LOOKUP_SELECT(known)                                                                                   \
-	"SELECT d.profile_id, " PROFILE_KEY ", "                                                              \
-	"CASE WHEN d.overrides IS NULL AND " PROFILE_KEY " = ANY(" known "::text[]) THEN NULL ELSE "           \
+#define IDENT_VALUE(kind) \
+	IF_GENERATES("(SELECT v.value FROM device_identities v WHERE v.device_id = d.id AND v.kind = '" kind "')")
+
+/* One row per device found, for a batch of keys (k: unnest of a text[]
+ * WITH ORDINALITY; the last column is the key's position in the array).
+ * The profile document (column 2) is sent only when the caller has no
+ * plan for that version of the profile (p.known) or the device has
+ * overrides: most lookups then cost an index lookup, not a document
+ * rebuilt with its secrets. */
+#define LOOKUP_SELECT                                                                                          \
+	"SELECT d.profile_id, p.key, "                                                                        \
+	"CASE WHEN d.overrides IS NULL AND p.known THEN NULL ELSE "                                           \
 	"lwbs_unredact(p.doc, (SELECT jsonb_agg(jsonb_build_object('p', to_jsonb(x.path), 'v', " SECRET_VALUE \
 	")) FROM profile_secrets x WHERE x.profile_id = p.id))::text END, "                                    \
 	"CASE WHEN d.overrides IS NOT NULL THEN lwbs_unredact(jsonb_build_object('endpoint', d.endpoint, "      \
 	"'profile', p.name, 'overrides', d.overrides), (SELECT jsonb_agg(jsonb_build_object('p', "              \
 	"to_jsonb(x.path), 'v', " SECRET_VALUE ")) FROM device_credentials x WHERE x.device_id = d.id AND "   \
-	"x.path[1] = 'overrides'))::text END, d.endpoint, d.id, (" GENERATED("d.id") "), "                     \
-	IDENT_VALUE("imsi") ", " IDENT_VALUE("msisdn") ", " IDENT_VALUE("imei") " "                             \
-	"FROM devices d JOIN profiles p ON p.id = d.profile_id "
-#define LOOKUP_COLUMNS 10
+	"x.path[1] = 'overrides'))::text END, d.endpoint, d.id, "                                              \
+	IF_GENERATES("(" GENERATED("d.id") ")") ", " IDENT_VALUE("imsi") ", " IDENT_VALUE("msisdn") ", "          \
+	IDENT_VALUE("imei") ", k.n "
+/* The device's profile with its version (key) and whether lwbsd holds a
+ * plan for it (known: in the text[] literal known) that generates no
+ * credentials (nogen: in nogen). A subquery by profile id, not flattened:
+ * PostgreSQL computes it once per profile of the batch (Memoize), not per
+ * device. */
+#define LOOKUP_PROFILE(known, nogen)                                                                           \
+	"CROSS JOIN LATERAL (SELECT q.*, q.key = ANY(" known "::text[]) AS known, q.key = ANY(" nogen           \
+	"::text[]) AS nogen FROM (SELECT p.id, p.name, p.doc, " PROFILE_KEY " AS key FROM profiles p "         \
+	"WHERE p.id = d.profile_id OFFSET 0) q OFFSET 0) p"
+#define LOOKUP_COLUMNS 11
+#define COL_ORDINAL 10
+#define BATCH_MAX 128
 
+/* The keys join their devices through a LATERAL subquery that is not
+ * flattened (OFFSET 0): one index lookup per key, whatever the planner
+ * thinks of the tables' sizes (a hash join over a sequential scan of
+ * devices would cost ~100 times more on a small, freshly loaded table). */
+#define LOOKUP_DEVICE(where) \
+	"CROSS JOIN LATERAL (SELECT d.id, d.endpoint, d.profile_id, d.overrides FROM " where " OFFSET 0) d "
+
+/* plan_cache_mode: the statements' shapes are fixed (above), so the
+ * generic plan is the right one; planning again for every batch's array
+ * (PostgreSQL's default for the first executions and whenever a custom
+ * plan looks cheaper) cost several times the execution. PostgreSQL 12+. */
 static const char setup_sql_fmt[] =
-	"SET statement_timeout = %u; "
-	"PREPARE lwbs_by_endpoint (text, text) AS " LOOKUP_SELECT("$2") "WHERE d.endpoint = $1; "
-	"PREPARE lwbs_by_identity (text, text, text) AS " LOOKUP_SELECT("$3")
-	"JOIN device_identities i ON i.device_id = d.id WHERE i.kind = $1 AND i.key = $2; "
-	"PREPARE lwbs_audit (jsonb) AS INSERT INTO session_audit (at, endpoint, peer, result, reason, duration_ms) "
-	"SELECT to_timestamp((r->>'s')::bigint / 1000.0), r->>'ep', r->>'peer', r->>'res', r->>'rsn', "
-	"(r->>'d')::integer FROM jsonb_array_elements($1) WITH ORDINALITY AS a(r, n) ORDER BY n";
+	"SET statement_timeout = %u; SET plan_cache_mode = force_generic_plan; "
+	"PREPARE lwbs_by_endpoint (text[], text, text) AS " LOOKUP_SELECT
+	"FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) "
+	LOOKUP_DEVICE("devices d WHERE d.endpoint = k.key") LOOKUP_PROFILE("$2", "$3") "; "
+	"PREPARE lwbs_by_identity (text, text[], text, text) AS " LOOKUP_SELECT
+	"FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n) "
+	LOOKUP_DEVICE("device_identities i JOIN devices d ON d.id = i.device_id WHERE i.kind = $1 AND i.key = k.key")
+	LOOKUP_PROFILE("$3", "$4") "; "
+	"PREPARE lwbs_audit (bigint[], integer[], text[], text[], text[], text[]) AS INSERT INTO session_audit "
+	"(at, endpoint, peer, result, reason, duration_ms) SELECT to_timestamp(s / 1000.0), ep, peer, res, rsn, d "
+	"FROM unnest($1, $2, $3, $4, $5, $6) WITH ORDINALITY AS a(s, d, ep, peer, res, rsn, n) ORDER BY n";
 
 static const char *ident_sql(enum lwbs_ident_kind k)
 {
@@ -238,6 +290,7 @@ static void cache_clear(struct pg *g)
 		g->cache = pe->next;
 		pentry_put(pe);
 	}
+	g->known_stale = true;
 }
 
 /* Parses "profiles: [pdoc]" (+ "devices: [ddoc]") and builds the plans. */
@@ -278,18 +331,18 @@ out:
 	return p;
 }
 
-static void wipe_value(PGresult *r, int col)
+static void wipe_value(PGresult *r, int row, int col)
 {
-	if (!PQgetisnull(r, 0, col))
-		explicit_bzero(PQgetvalue(r, 0, col), (size_t)PQgetlength(r, 0, col));
+	if (!PQgetisnull(r, row, col))
+		explicit_bzero(PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
 }
 
-/* Builds the hold for the one row of r; *err set on failure. */
-static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
+/* Builds the hold for row row of lookup result r; *err set on failure. */
+static struct hold *hold_from_row(struct pg *g, PGresult *r, int row, int *err)
 {
-	long long id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	const char *key = PQgetvalue(r, 0, 1), *ep = PQgetvalue(r, 0, 4);
-	size_t eplen = (size_t)PQgetlength(r, 0, 4);
+	long long id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+	const char *key = PQgetvalue(r, row, 1), *ep = PQgetvalue(r, row, 4);
+	size_t eplen = (size_t)PQgetlength(r, row, 4);
 	struct hold *h = calloc(1, sizeof(*h) + eplen + 1);
 	struct pentry *pe;
 
@@ -297,10 +350,10 @@ static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
 	if (!h)
 		return NULL;
 	memcpy(h->endpoint, ep, eplen);
-	if (!PQgetisnull(r, 0, 3)) {
+	if (!PQgetisnull(r, row, 3)) {
 		/* overrides: this device's own set */
-		h->own = load_docs(g, PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), PQgetvalue(r, 0, 3),
-				   (size_t)PQgetlength(r, 0, 3));
+		h->own = load_docs(g, PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), PQgetvalue(r, row, 3),
+				   (size_t)PQgetlength(r, row, 3));
 		if (!h->own) {
 			*err = -EBADMSG;
 			free(h);
@@ -323,10 +376,11 @@ static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
 		*pp = pe->next;
 		pentry_put(pe);
 		pe = NULL;
+		g->known_stale = true;
 	}
 	if (pe) {
 		g->hits++;
-	} else if (PQgetisnull(r, 0, 2)) {
+	} else if (PQgetisnull(r, row, 2)) {
 		/* the cached plan went away (reload) while the query ran */
 		free(h);
 		*err = -EAGAIN;
@@ -339,7 +393,7 @@ static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
 			free(h);
 			return NULL;
 		}
-		pe->prov = load_docs(g, PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), NULL, 0);
+		pe->prov = load_docs(g, PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), NULL, 0);
 		if (!pe->prov) {
 			free(pe->key);
 			free(pe);
@@ -351,6 +405,7 @@ static struct hold *hold_from_row(struct pg *g, PGresult *r, int *err)
 		pe->refs = 1;
 		pe->next = g->cache;
 		g->cache = pe;
+		g->known_stale = true;
 	}
 	pe->refs++;
 	h->pe = pe;
@@ -523,22 +578,23 @@ static void put_hex(struct lwbs_buf *b, const uint8_t *p, size_t n)
 }
 
 /* Makes the credentials pr's generating servers lack (a rotating one's
- * always) for the device of lookup row r and sends them to be stored, with
- * the read back, on c. 1 sent, 0 none needed, or a negative code. */
-static int gen_send(struct pg *g, struct conn *c, struct hold *h, const struct lwbs_prov_profile *pr, PGresult *r)
+ * always) for the device of row row of lookup result r and appends the
+ * INSERTs storing them to sql. 1 appended, 0 none needed, or a negative
+ * code. */
+static int gen_append(struct pg *g, struct lwbs_buf *sql, struct hold *h, const struct lwbs_prov_profile *pr,
+		      PGresult *r, int row)
 {
-	const char *have = PQgetisnull(r, 0, COL_GENERATED) ? "" : PQgetvalue(r, 0, COL_GENERATED);
+	const char *have = PQgetisnull(r, row, COL_GENERATED) ? "" : PQgetvalue(r, row, COL_GENERATED);
 	const char *ident[LWBS_IDENT_COUNT] = {0};
-	long long dev = strtoll(PQgetvalue(r, 0, COL_DEVICE_ID), NULL, 10);
-	struct lwbs_buf sql;
+	long long dev = strtoll(PQgetvalue(r, row, COL_DEVICE_ID), NULL, 10);
+	size_t mark = sql->len;
 	bool any = false;
 	int rc = 0;
 
 	ident[LWBS_IDENT_ENDPOINT] = h->endpoint;
 	for (int k = 0; k < 3; k++)
-		if (!PQgetisnull(r, 0, COL_IMSI + k))
-			ident[LWBS_IDENT_IMSI + k] = PQgetvalue(r, 0, COL_IMSI + k);
-	lwbs_buf_init(&sql, 0);
+		if (!PQgetisnull(r, row, COL_IMSI + k))
+			ident[LWBS_IDENT_IMSI + k] = PQgetvalue(r, row, COL_IMSI + k);
 	for (size_t i = 0; i < pr->n_servers && !rc; i++) {
 		const struct lwbs_prov_server *sv = &pr->servers[i];
 		char id[LWBS_IDENTITY_PSK_ID_MAX + 1];
@@ -563,29 +619,25 @@ static int gen_send(struct pg *g, struct conn *c, struct hold *h, const struct l
 		}
 		if ((rc = lwbs_identity_key_generate(key, sv->generate->key_len)))
 			break;
-		lwbs_buf_printf(&sql, "INSERT INTO generated_credentials (device_id, ssid, psk_identity, psk_key) "
+		lwbs_buf_printf(sql, "INSERT INTO generated_credentials (device_id, ssid, psk_identity, psk_key) "
 				      "VALUES (%lld, %u, convert_from(decode('", dev, (unsigned)sv->ssid);
-		put_hex(&sql, (const uint8_t *)id, strlen(id));
-		lwbs_buf_puts(&sql, "', 'hex'), 'UTF8'), decode('");
-		put_hex(&sql, key, sv->generate->key_len);
+		put_hex(sql, (const uint8_t *)id, strlen(id));
+		lwbs_buf_puts(sql, "', 'hex'), 'UTF8'), decode('");
+		put_hex(sql, key, sv->generate->key_len);
 		explicit_bzero(key, sizeof(key));
-		lwbs_buf_puts(&sql, sv->generate->rotate
+		lwbs_buf_puts(sql, sv->generate->rotate
 					    ? "', 'hex')) ON CONFLICT (device_id, ssid) DO UPDATE SET psk_identity = "
 					      "EXCLUDED.psk_identity, psk_key = EXCLUDED.psk_key, rotated_at = now(); "
 					    : "', 'hex')) ON CONFLICT (device_id, ssid) DO NOTHING; ");
 		any = true;
 	}
-	if (!rc && any) {
-		/* a separate statement: it sees a row another instance committed */
-		lwbs_buf_printf(&sql, GENERATED("%lld"), dev);
-		lwbs_buf_putc(&sql, 0);
-		rc = lwbs_buf_err(&sql);
-		if (!rc && !PQsendQuery(c->pg, (const char *)sql.data)) {
-			set_error(g, "%s", PQerrorMessage(c->pg));
-			rc = -ECONNRESET;
-		}
+	if (!rc)
+		rc = lwbs_buf_err(sql);
+	if (rc && sql->len > mark) {
+		/* none of this device's: its keys go */
+		explicit_bzero(sql->data + mark, sql->len - mark);
+		sql->len = mark;
 	}
-	lwbs_buf_finish_secret(&sql);
 	return rc ? rc : any;
 }
 
@@ -628,7 +680,7 @@ static void fail_queued_lookups(struct pg *g, int err)
 /* The connection failed or dropped: fail what it carried, retry later. */
 static void conn_down(struct pg *g, struct conn *c, int64_t now)
 {
-	struct lreq *l = c->lookup;
+	struct lreq *l = c->lookup, *lnext;
 	struct areq *a = c->audit, *next;
 	bool was_up = c->st >= C_IDLE;
 
@@ -644,6 +696,7 @@ static void conn_down(struct pg *g, struct conn *c, int64_t now)
 	c->st = C_DOWN;
 	c->want_write = false;
 	c->lookup = NULL;
+	c->gen_round = false;
 	c->audit = NULL;
 	c->fails++;
 	c->when = now + backoff_ms(g, c->fails);
@@ -651,7 +704,8 @@ static void conn_down(struct pg *g, struct conn *c, int64_t now)
 		g->reconnects++;
 	if (a)
 		g->audit_busy = false;
-	if (l) {
+	for (; l; l = lnext) {
+		lnext = l->next;
 		g->failures++;
 		hold_free(l->gen);
 		l->cb(l->arg, -ECONNRESET, NULL, NULL);
@@ -737,143 +791,205 @@ static int sql_error(PGresult *r)
 	return state && !strcmp(state, "57014") ? -ETIMEDOUT : -EIO;
 }
 
-/* ---------- enrolment ---------- */
-
-static bool conn_send_lookup(struct pg *g, struct conn *c, struct lreq *l);
-
-static bool enrol_send(struct conn *c, struct lreq *l)
+/* Puts l back at the front of the lookup queue. */
+static void requeue_front(struct pg *g, struct lreq *l)
 {
-	if (pg_enrol_send(c->pg, l->enrol))
-		return false;
-	c->lookup = l;
-	c->st = C_BUSY;
-	return true;
+	l->next = g->lq.head;
+	g->lq.head = l;
+	if (!l->next)
+		g->lq.tail = (void **)&l->next;
+	g->lq.n++;
 }
 
-/* The INSERT of enrolment l answered with r: true when the lookup by
- * endpoint went out on c (l is c's again); otherwise l has been answered
- * (no template, or the error) and the caller frees it. */
-static bool enrol_inserted(struct pg *g, struct conn *c, struct lreq *l, PGresult *r)
+static void answer(struct pg *g, struct lreq *l, int err, struct hold *h)
+{
+	if (err)
+		g->failures++;
+	l->cb(l->arg, err, h ? &h->plan : NULL, (struct lwbs_store_hold *)h);
+	free(l);
+}
+
+/* The credentials finish_batch() sent to be stored are stored: r is their
+ * read back, one row (device id, credentials) per device of list. */
+static void finish_gen_round(struct pg *g, struct lreq *list, PGresult *r)
+{
+	bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+	int rows = ok ? PQntuples(r) : 0, rerr = 0;
+	struct lreq *l, *next;
+
+	if (!ok) {
+		rerr = sql_error(r);
+		if (r)
+			set_error(g, "generated credentials: %s", PQresultErrorMessage(r));
+	} else if (PQnfields(r) != 2) {
+		rerr = -EBADMSG;
+	}
+	for (l = list; l; l = next) {
+		struct hold *h = l->gen;
+		int err = rerr, row = -1;
+
+		next = l->next;
+		l->gen = NULL;
+		for (int i = 0; !err && i < rows && row < 0; i++)
+			if (strtoll(PQgetvalue(r, i, 0), NULL, 10) == l->dev)
+				row = i;
+		if (!err)
+			err = row < 0 ? -EBADMSG
+				      : gen_plan(g, h, hold_profile(h), PQgetisnull(r, row, 1) ? "" : PQgetvalue(r, row, 1));
+		if (err) {
+			hold_free(h);
+			h = NULL;
+		}
+		answer(g, l, err, h);
+	}
+	for (int i = 0; !rerr && i < rows; i++)
+		wipe_value(r, i, 1);
+}
+
+/* Sends, as one request on c, the INSERTs in sql and the read back of the
+ * credentials of the lookups of req[0..n) that have gen set; c stays busy
+ * with them. Those it cannot send get err[i] set and lose their hold. */
+static void send_gen_round(struct pg *g, struct conn *c, struct lreq **req, int *err, size_t n, struct lwbs_buf *sql)
+{
+	struct lreq *list = NULL, **tail = &list;
+	bool first = true;
+	int rc;
+
+	lwbs_buf_puts(sql, "SELECT v.d, (" GENERATED("v.d") ") FROM unnest('{");
+	for (size_t i = 0; i < n; i++)
+		if (req[i]->gen) {
+			lwbs_buf_printf(sql, first ? "%lld" : ",%lld", req[i]->dev);
+			first = false;
+		}
+	lwbs_buf_puts(sql, "}'::bigint[]) AS v(d)");
+	lwbs_buf_putc(sql, 0);
+	/* the SELECT is a separate statement: it sees a row another instance
+	 * committed */
+	rc = lwbs_buf_err(sql);
+	if (!rc && !PQsendQuery(c->pg, (const char *)sql->data)) {
+		set_error(g, "%s", PQerrorMessage(c->pg));
+		rc = -ECONNRESET;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!req[i]->gen)
+			continue;
+		if (rc) {
+			hold_free(req[i]->gen);
+			req[i]->gen = NULL;
+			err[i] = rc;
+			continue;
+		}
+		*tail = req[i];
+		tail = &req[i]->next;
+	}
+	if (!rc) {
+		*tail = NULL;
+		c->lookup = list;
+		c->gen_round = true;
+		c->st = C_BUSY;
+	}
+}
+
+/* Answers the batch of lookups list from its result r (at most one row
+ * per key, its position in the batch in the last column). Lookups whose
+ * credentials must be stored first are sent on c in one request and wait
+ * for it (finish_gen_round()); those that found their cached plan gone go
+ * back to the front of the queue, to ask for the document. */
+static void finish_batch(struct pg *g, struct conn *c, struct lreq *list, PGresult *r)
+{
+	struct lreq *req[BATCH_MAX];
+	struct hold *hs[BATCH_MAX] = {0};
+	int err[BATCH_MAX] = {0}, rerr = 0, rows = 0;
+	bool gen = false, again[BATCH_MAX] = {0};
+	struct lwbs_buf sql;
+	size_t n = 0;
+
+	for (struct lreq *l = list; l && n < BATCH_MAX; l = l->next)
+		req[n++] = l;
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rerr = sql_error(r);
+		if (r)
+			set_error(g, "lookup: %s", PQresultErrorMessage(r));
+	} else if (PQnfields(r) != LOOKUP_COLUMNS) {
+		rerr = -EBADMSG;
+	} else {
+		rows = PQntuples(r);
+	}
+	lwbs_buf_init(&sql, 0);
+	for (int row = 0; row < rows; row++) {
+		long i = strtol(PQgetvalue(r, row, COL_ORDINAL), NULL, 10) - 1;
+		struct hold *h;
+		int e;
+
+		if (i < 0 || (size_t)i >= n || hs[i] || err[i] || req[i]->gen)
+			continue;
+		if (req[i]->enrol && (e = pg_enrol_check(req[i]->enrol, r, row, COL_IMSI))) {
+			set_error(g, "enrol %s: the endpoint belongs to another device", req[i]->value);
+			h = NULL;
+		} else {
+			h = hold_from_row(g, r, row, &e);
+		}
+		if (h && lwbs_prov_profile_generates(hold_profile(h))) {
+			e = gen_append(g, &sql, h, hold_profile(h), r, row);
+			if (e == 0)
+				e = gen_plan(g, h, hold_profile(h),
+					     PQgetisnull(r, row, COL_GENERATED) ? "" : PQgetvalue(r, row, COL_GENERATED));
+			if (e == 1) {
+				req[i]->gen = h;
+				req[i]->dev = strtoll(PQgetvalue(r, row, COL_DEVICE_ID), NULL, 10);
+				gen = true;
+				h = NULL;
+				e = 0;
+			} else if (e < 0) {
+				hold_free(h);
+				h = NULL;
+			}
+		}
+		hs[i] = h;
+		err[i] = e;
+		wipe_value(r, row, 2);
+		wipe_value(r, row, 3);
+		wipe_value(r, row, COL_GENERATED);
+	}
+	if (gen)
+		send_gen_round(g, c, req, err, n, &sql);
+	lwbs_buf_finish_secret(&sql);
+	/* back to the front in their order, then the answers */
+	for (size_t i = n; i-- > 0;)
+		if (!req[i]->gen && err[i] == -EAGAIN && !req[i]->want_doc) {
+			req[i]->want_doc = true;
+			again[i] = true;
+			requeue_front(g, req[i]);
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (req[i]->gen || again[i])
+			continue;
+		answer(g, req[i], rerr ? rerr : err[i], hs[i]);
+	}
+}
+
+static bool send_batch(struct pg *g, struct conn *c, struct lreq *list);
+
+/* The INSERT of enrolment l answered with r: when a template fitted, the
+ * lookup by endpoint goes out on c as a batch of one (or, if it cannot,
+ * waits at the front of the queue); otherwise l is answered (no template:
+ * not found, or the error). */
+static void enrol_inserted(struct pg *g, struct conn *c, struct lreq *l, PGresult *r)
 {
 	int rc = pg_enrol_result(r);
 
 	if (rc == 1) {
 		l->enrol->inserted = true;
-		if (conn_send_lookup(g, c, l))
-			return true;
-		set_error(g, "enrol %s: %s", l->value, PQerrorMessage(c->pg));
-		rc = -ECONNRESET;
-	} else if (rc < 0) {
-		if (rc == -EEXIST)
-			set_error(g, "enrol %s: an identity belongs to another device", l->value);
-		else if (r)
-			set_error(g, "enrol %s: %s", l->value, PQresultErrorMessage(r));
-		else
-			set_error(g, "enrol %s: no result", l->value);
-	}
-	if (rc < 0)
-		g->failures++;
-	l->cb(l->arg, rc < 0 ? rc : 0, NULL, NULL);
-	return false;
-}
-
-/* The device found by endpoint after an enrolment must be the enrolled
- * one: 0, or -EEXIST when the endpoint is another device's. */
-static int enrol_check(struct pg *g, struct lreq *l, PGresult *r)
-{
-	int rc = pg_enrol_check(l->enrol, r, COL_IMSI);
-
-	if (rc)
-		set_error(g, "enrol %s: the endpoint belongs to another device", l->value);
-	return rc;
-}
-
-/* The credentials sent by gen_send() are stored: r is their read back. */
-static struct hold *finish_generated(struct pg *g, struct lreq *l, PGresult *r, int *err)
-{
-	struct hold *h = l->gen;
-
-	l->gen = NULL;
-	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-		*err = sql_error(r);
-		if (r)
-			set_error(g, "generated credentials: %s", PQresultErrorMessage(r));
-	} else if (PQntuples(r) != 1 || PQnfields(r) != 1) {
-		*err = -EBADMSG;
-	} else {
-		*err = gen_plan(g, h, hold_profile(h), PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
-		wipe_value(r, 0);
-	}
-	if (*err) {
-		hold_free(h);
-		return NULL;
-	}
-	return h;
-}
-
-/* Answers lookup l from its result r, unless it needs credentials stored
- * first: then they are sent on c, which stays busy with l. */
-static void finish_lookup(struct pg *g, struct conn *c, struct lreq *l, PGresult *r)
-{
-	struct hold *h = NULL;
-	int err = 0;
-
-	if (l->enrol && !l->enrol->inserted) {
-		if (enrol_inserted(g, c, l, r))
-			return;
-		free(l);
+		l->next = NULL;
+		if (!send_batch(g, c, l))
+			requeue_front(g, l);
 		return;
 	}
-	if (l->gen) {
-		h = finish_generated(g, l, r, &err);
-	} else if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-		err = sql_error(r);
-		if (r)
-			set_error(g, "lookup: %s", PQresultErrorMessage(r));
-	} else if (PQntuples(r) == 1 && PQnfields(r) == LOOKUP_COLUMNS &&
-		   (err = l->enrol ? enrol_check(g, l, r) : 0)) {
-		wipe_value(r, 2);
-		wipe_value(r, 3);
-		wipe_value(r, COL_GENERATED);
-	} else if (PQntuples(r) == 1 && PQnfields(r) == LOOKUP_COLUMNS) {
-		h = hold_from_row(g, r, &err);
-		if (h && lwbs_prov_profile_generates(hold_profile(h))) {
-			int sent = gen_send(g, c, h, hold_profile(h), r);
-
-			if (sent == 0)
-				sent = gen_plan(g, h, hold_profile(h),
-						PQgetisnull(r, 0, COL_GENERATED) ? "" : PQgetvalue(r, 0, COL_GENERATED));
-			if (sent == 1) {
-				l->gen = h;
-				c->lookup = l;
-				c->st = C_BUSY;
-				h = NULL;
-			} else if (sent < 0) {
-				err = sent;
-				hold_free(h);
-				h = NULL;
-			}
-		}
-		wipe_value(r, 2);
-		wipe_value(r, 3);
-		wipe_value(r, COL_GENERATED);
-		if (l->gen)
-			return;
-	}
-	if (err == -EAGAIN && !l->want_doc) {
-		/* ask again, for the document this time, ahead of the queue */
-		l->want_doc = true;
-		l->next = g->lq.head;
-		g->lq.head = l;
-		if (!l->next)
-			g->lq.tail = (void **)&l->next;
-		g->lq.n++;
-		return;
-	}
-	if (err)
-		g->failures++;
-	l->cb(l->arg, err, h ? &h->plan : NULL, (struct lwbs_store_hold *)h);
-	free(l);
+	if (rc == -EEXIST)
+		set_error(g, "enrol %s: an identity belongs to another device", l->value);
+	else if (rc < 0)
+		set_error(g, "enrol %s: %s", l->value, r ? PQresultErrorMessage(r) : "no result");
+	answer(g, l, rc < 0 ? rc : 0, NULL);
 }
 
 /* The request on c has all its results (r: the first, or NULL). */
@@ -881,6 +997,7 @@ static void conn_request_done(struct pg *g, struct conn *c, PGresult *r, int64_t
 {
 	struct lreq *l = c->lookup;
 	struct areq *a = c->audit, *next;
+	bool gen_round = c->gen_round;
 	int err;
 
 	if (c->st == C_SETUP) {
@@ -900,9 +1017,16 @@ static void conn_request_done(struct pg *g, struct conn *c, PGresult *r, int64_t
 	}
 	c->st = C_IDLE;
 	c->lookup = NULL;
+	c->gen_round = false;
 	c->audit = NULL;
-	if (l) {
-		finish_lookup(g, c, l, r);
+	if (l && gen_round) {
+		finish_gen_round(g, l, r);
+	} else if (l && l->enrol && !l->enrol->inserted) {
+		enrol_inserted(g, c, l, r);
+		if (c->st == C_BUSY)
+			conn_flush(g, c, now);
+	} else if (l) {
+		finish_batch(g, c, l, r);
 		if (c->st == C_BUSY)
 			conn_flush(g, c, now);
 	} else if (a) {
@@ -953,74 +1077,190 @@ static void conn_read(struct pg *g, struct conn *c, int64_t now)
 		conn_down(g, c, now);
 }
 
-/* The versions of the cached profile plans as a text[] literal. */
-static int known_versions(const struct pg *g, bool none, struct lwbs_buf *b)
+/* s as an element of the text[] literal in b (after its '{'). */
+static void array_elem(struct lwbs_buf *b, const char *s)
 {
-	lwbs_buf_putc(b, '{');
-	for (const struct pentry *pe = none ? NULL : g->cache; pe; pe = pe->next) {
-		lwbs_buf_puts(b, pe == g->cache ? "\"" : ",\"");
-		for (const char *k = pe->key; *k; k++) {
-			if (*k == '"' || *k == '\\')
-				lwbs_buf_putc(b, '\\');
-			lwbs_buf_putc(b, (uint8_t)*k);
-		}
-		lwbs_buf_putc(b, '"');
+	if (b->len && b->data[b->len - 1] != '{')
+		lwbs_buf_putc(b, ',');
+	lwbs_buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			lwbs_buf_putc(b, '\\');
+		lwbs_buf_putc(b, (uint8_t)*s);
 	}
-	lwbs_buf_putc(b, '}');
-	return lwbs_buf_putc(b, '\0');
+	lwbs_buf_putc(b, '"');
 }
 
-static bool conn_send_lookup(struct pg *g, struct conn *c, struct lreq *l)
+/* The versions of the cached profile plans as text[] literals: all of
+ * them (g->known) and those that generate no credentials (g->nogen). */
+static int known_versions(struct pg *g)
 {
-	const char *ident = ident_sql(l->kind);
-	struct lwbs_buf known;
+	if (!g->known_stale)
+		return 0;
+	lwbs_buf_reset(&g->known);
+	lwbs_buf_reset(&g->nogen);
+	lwbs_buf_putc(&g->known, '{');
+	lwbs_buf_putc(&g->nogen, '{');
+	for (const struct pentry *pe = g->cache; pe; pe = pe->next) {
+		array_elem(&g->known, pe->key);
+		if (!lwbs_prov_profile_generates(pe->prov->profiles[0]))
+			array_elem(&g->nogen, pe->key);
+	}
+	lwbs_buf_puts(&g->known, "}");
+	lwbs_buf_puts(&g->nogen, "}");
+	lwbs_buf_putc(&g->known, 0);
+	lwbs_buf_putc(&g->nogen, 0);
+	if (lwbs_buf_err(&g->known) || lwbs_buf_err(&g->nogen))
+		return -ENOMEM;
+	g->known_stale = false;
+	return 0;
+}
+
+/* Sends the lookups of list (of one kind and want_doc) as one statement
+ * on c, which is then busy with them; false, list untouched, if it cannot.
+ * An enrolment's lookup (alone) reads the identity columns whatever the
+ * profile, for pg_enrol_check(). */
+static bool send_batch(struct pg *g, struct conn *c, struct lreq *list)
+{
+	const char *ident = ident_sql(list->kind);
+	bool want_doc = list->want_doc;
+	const char *nogen = want_doc || list->enrol ? "{}" : (const char *)g->nogen.data;
+	struct lwbs_buf keys;
 	int ok;
 
-	if (l->enrol && !l->enrol->inserted)
-		return enrol_send(c, l);
-
-	lwbs_buf_init(&known, 0);
-	if (known_versions(g, l->want_doc, &known)) {
-		lwbs_buf_finish(&known);
+	if (known_versions(g))
 		return false;
-	}
-	const char *params[3] = {ident, l->value, (const char *)known.data};
-	if (ident)
-		ok = PQsendQueryPrepared(c->pg, "lwbs_by_identity", 3, params, NULL, NULL, 0);
+	lwbs_buf_init(&keys, 0);
+	lwbs_buf_putc(&keys, '{');
+	for (const struct lreq *l = list; l; l = l->next)
+		array_elem(&keys, l->value);
+	lwbs_buf_puts(&keys, "}");
+	lwbs_buf_putc(&keys, 0);
+	const char *params[4] = {ident, (const char *)keys.data, want_doc ? "{}" : (const char *)g->known.data,
+				 nogen};
+	if (lwbs_buf_err(&keys))
+		ok = 0;
+	else if (ident)
+		ok = PQsendQueryPrepared(c->pg, "lwbs_by_identity", 4, params, NULL, NULL, 0);
 	else
-		ok = PQsendQueryPrepared(c->pg, "lwbs_by_endpoint", 2, params + 1, NULL, NULL, 0);
-	lwbs_buf_finish(&known);
+		ok = PQsendQueryPrepared(c->pg, "lwbs_by_endpoint", 3, params + 1, NULL, NULL, 0);
+	lwbs_buf_finish(&keys);
 	if (!ok)
 		return false;
-	c->lookup = l;
+	c->lookup = list;
 	c->st = C_BUSY;
+	g->statements++;
 	return true;
 }
 
+/* Sends what is at the front of the queue on c: an enrolment alone (its
+ * INSERT, or its lookup once inserted), or the queued lookups of the first one's kind (and want_doc), up
+ * to BATCH_MAX of them, as one statement; the others keep their place. */
+static bool conn_send_lookups(struct pg *g, struct conn *c)
+{
+	struct lreq *batch = NULL, **tail = &batch, **pp = (struct lreq **)&g->lq.head, *l = *pp;
+	enum lwbs_ident_kind kind = l->kind;
+	bool want_doc = l->want_doc;
+	size_t n = 0;
+
+	if (l->enrol) {
+		struct lreq *rest = l->next;
+
+		l->next = NULL;
+		if (l->enrol->inserted) {
+			if (!send_batch(g, c, l)) {
+				l->next = rest;
+				return false;
+			}
+		} else {
+			if (pg_enrol_send(c->pg, l->enrol)) {
+				l->next = rest;
+				return false;
+			}
+			c->lookup = l;
+			c->st = C_BUSY;
+			g->statements++;
+		}
+		*pp = rest;
+		if (!rest)
+			g->lq.tail = (void **)pp;
+		g->lq.n--;
+		return true;
+	}
+	for (size_t seen = 0; (l = *pp) && n < BATCH_MAX && seen < 4 * BATCH_MAX; seen++) {
+		if (l->kind != kind || l->want_doc != want_doc || l->enrol) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		g->lq.n--;
+		*tail = l;
+		tail = &l->next;
+		n++;
+	}
+	if (!*pp)
+		g->lq.tail = (void **)pp;
+	*tail = NULL;
+	if (!send_batch(g, c, batch)) {
+		/* back to the front, in order */
+		*tail = g->lq.head;
+		if (!g->lq.head)
+			g->lq.tail = (void **)tail;
+		g->lq.head = batch;
+		g->lq.n += n;
+		return false;
+	}
+	return true;
+}
+
+/* s as an element of the text[] literal in b; NULL as NULL. */
+static void array_elem_null(struct lwbs_buf *b, const char *s)
+{
+	if (s) {
+		array_elem(b, s);
+	} else {
+		if (b->len && b->data[b->len - 1] != '{')
+			lwbs_buf_putc(b, ',');
+		lwbs_buf_puts(b, "NULL");
+	}
+}
+
+/* Up to AUDIT_BATCH queued records as one INSERT of six arrays (one per
+ * column) on c. */
 static bool conn_send_audit(struct pg *g, struct conn *c)
 {
-	struct lwbs_buf b;
+	struct lwbs_buf col[6];
+	const char *params[6];
 	struct areq *a, *first = NULL, **tail = &first;
-	const char *param;
-	int ok;
+	bool ok = true;
 
-	lwbs_buf_init(&b, 0);
-	lwbs_buf_puts(&b, "[");
+	for (int k = 0; k < 6; k++) {
+		lwbs_buf_init(&col[k], 0);
+		lwbs_buf_putc(&col[k], '{');
+	}
 	for (size_t i = 0; i < AUDIT_BATCH && (a = g->aq.head); i++) {
-		if (i)
-			lwbs_buf_puts(&b, ",");
-		lwbs_buf_put(&b, a->json, a->len);
+		const char *sep = i ? "," : "";
+
+		lwbs_buf_printf(&col[0], "%s%lld", sep, a->start_ms);
+		lwbs_buf_printf(&col[1], "%s%lld", sep, a->duration_ms);
+		array_elem_null(&col[2], a->ep);
+		array_elem(&col[3], a->peer);
+		array_elem(&col[4], a->res);
+		array_elem_null(&col[5], a->rsn);
 		fifo_pop(&g->aq);
 		a->next = NULL;
 		*tail = a;
 		tail = &a->next;
 	}
-	lwbs_buf_puts(&b, "]");
-	lwbs_buf_putc(&b, 0);
-	param = (const char *)b.data;
-	ok = !lwbs_buf_err(&b) &&
-	     PQsendQueryPrepared(c->pg, "lwbs_audit", 1, &param, NULL, NULL, 0);
-	lwbs_buf_finish(&b);
+	for (int k = 0; k < 6; k++) {
+		lwbs_buf_putc(&col[k], '}');
+		lwbs_buf_putc(&col[k], 0);
+		ok = ok && !lwbs_buf_err(&col[k]);
+		params[k] = (const char *)col[k].data;
+	}
+	ok = ok && PQsendQueryPrepared(c->pg, "lwbs_audit", 6, params, NULL, NULL, 0);
+	for (int k = 0; k < 6; k++)
+		lwbs_buf_finish(&col[k]);
 	if (!ok) {
 		/* back to the front of the queue, in order */
 		*tail = g->aq.head;
@@ -1037,29 +1277,27 @@ static bool conn_send_audit(struct pg *g, struct conn *c)
 	return true;
 }
 
+static bool audit_due(const struct pg *g, int64_t now)
+{
+	const struct areq *a = g->aq.head;
+
+	return a && !g->audit_busy && (g->aq.n >= AUDIT_MIN || now - a->queued_ms >= AUDIT_LINGER_MS);
+}
+
 static void try_dispatch(struct pg *g)
 {
-	int64_t now = 0;
+	int64_t now = g->aq.n ? lwbs_store_pg_now_ms() : 0;
 
 	for (size_t i = 0; i < g->n_conns; i++) {
 		struct conn *c = &g->conns[i];
-		struct lreq *l;
 		bool sent;
 
 		if (c->st != C_IDLE)
 			continue;
-		if (g->aq.n && !g->audit_busy) {
+		if (audit_due(g, now)) {
 			sent = conn_send_audit(g, c);
-		} else if ((l = fifo_pop(&g->lq))) {
-			sent = conn_send_lookup(g, c, l);
-			if (!sent) {
-				/* back to the front */
-				l->next = g->lq.head;
-				g->lq.head = l;
-				if (!l->next)
-					g->lq.tail = (void **)&l->next;
-				g->lq.n++;
-			}
+		} else if (g->lq.head) {
+			sent = conn_send_lookups(g, c);
 		} else {
 			return;
 		}
@@ -1152,6 +1390,7 @@ int lwbs_store_pg_next_timeout_ms(struct lwbs_store *s, int64_t now)
 	struct pg *g = (struct pg *)s;
 	int64_t t = -1;
 	const struct lreq *l = g->lq.head;
+	const struct areq *a = g->aq.head;
 
 	for (size_t i = 0; i < g->n_conns; i++) {
 		const struct conn *c = &g->conns[i];
@@ -1160,6 +1399,10 @@ int lwbs_store_pg_next_timeout_ms(struct lwbs_store *s, int64_t now)
 	}
 	if (l && (t < 0 || l->deadline < t))
 		t = l->deadline;
+	/* a batch already due goes with the next idle connection */
+	if (a && !g->audit_busy && a->queued_ms + AUDIT_LINGER_MS > now &&
+	    (t < 0 || a->queued_ms + AUDIT_LINGER_MS < t))
+		t = a->queued_ms + AUDIT_LINGER_MS;
 	if (t < 0)
 		return -1;
 	return t <= now ? 0 : (int)(t - now);
@@ -1173,7 +1416,8 @@ void lwbs_store_pg_stats(struct lwbs_store *s, struct lwbs_store_pg_stats *out)
 	out->pool = (unsigned)g->n_conns;
 	for (size_t i = 0; i < g->n_conns; i++) {
 		out->connected += g->conns[i].st >= C_IDLE;
-		out->in_flight += g->conns[i].lookup != NULL;
+		for (const struct lreq *l = g->conns[i].lookup; l; l = l->next)
+			out->in_flight++;
 		for (const struct areq *a = g->conns[i].audit; a; a = a->next)
 			out->in_flight++;
 	}
@@ -1185,6 +1429,7 @@ void lwbs_store_pg_stats(struct lwbs_store *s, struct lwbs_store_pg_stats *out)
 	out->failures = g->failures;
 	out->reconnects = g->reconnects;
 	out->audits_written = g->audits_written;
+	out->lookup_statements = g->statements;
 	out->last_error = g->last_error;
 }
 
@@ -1237,6 +1482,7 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 	l->kind = q->kind;
 	l->want_doc = false;
 	l->gen = NULL;
+	l->dev = 0;
 	l->enrol = NULL;
 	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
 	memcpy(l->value, v, n);
@@ -1246,8 +1492,6 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 	return 0;
 }
 
-/* Queued like a lookup by endpoint; conn_send_lookup() sends the INSERT
- * first. */
 static int pg_enrol(struct lwbs_store *s, const struct lwbs_store_enrolment *e, lwbs_store_lookup_fn cb,
 		    void *arg)
 {
@@ -1283,6 +1527,7 @@ static int pg_enrol(struct lwbs_store *s, const struct lwbs_store_enrolment *e, 
 	l->kind = LWBS_IDENT_ENDPOINT;
 	l->want_doc = false;
 	l->gen = NULL;
+	l->dev = 0;
 	l->enrol = pg_enrol_copy((char *)l + off, e);
 	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
 	memcpy(l->value, ep, n + 1);
@@ -1297,40 +1542,39 @@ static void pg_release(struct lwbs_store *s, struct lwbs_store_hold *hold)
 	hold_free((struct hold *)hold);
 }
 
-/* A JSON string; bytes of invalid UTF-8 become '?'. */
-static void json_str(struct lwbs_buf *b, const char *s)
+/* s (NULL: "") copied to *pos as valid UTF-8: bytes of invalid UTF-8
+ * become '?'. Returns the copy. */
+static const char *copy_utf8(char **pos, const char *s)
 {
-	size_t n = strlen(s);
+	char *out = *pos, *o = out;
+	size_t n = s ? strlen(s) : 0;
 
-	lwbs_buf_putc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\') {
-			lwbs_buf_putc(b, '\\');
-			lwbs_buf_putc(b, (char)ch);
-		} else if (ch < 0x20) {
-			lwbs_buf_printf(b, "\\u%04x", ch);
-		} else if (ch < 0x80) {
-			lwbs_buf_putc(b, (char)ch);
+		size_t k = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+
+		if (k == 1) {
+			*o++ = (char)ch;
+		} else if (i + k <= n && lwbs_utf8_valid((const uint8_t *)s + i, k)) {
+			memcpy(o, s + i, k);
+			o += k;
+			i += k - 1;
 		} else {
-			size_t k = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-			if (i + k <= n && lwbs_utf8_valid((const uint8_t *)s + i, k)) {
-				lwbs_buf_put(b, s + i, k);
-				i += k - 1;
-			} else {
-				lwbs_buf_putc(b, '?');
-			}
+			*o++ = '?';
 		}
 	}
-	lwbs_buf_putc(b, '"');
+	*o++ = 0;
+	*pos = o;
+	return out;
 }
 
 static int pg_audit(struct lwbs_store *s, const struct lwbs_audit_record *r, lwbs_store_done_fn cb, void *arg)
 {
 	struct pg *g = (struct pg *)s;
-	struct lwbs_buf b;
+	size_t n = 0;
 	struct areq *a;
 	int64_t d;
+	char *pos;
 
 	if (!r || !cb)
 		return -EINVAL;
@@ -1341,32 +1585,21 @@ static int pg_audit(struct lwbs_store *s, const struct lwbs_audit_record *r, lwb
 		d = 0;
 	if (d > INT32_MAX)
 		d = INT32_MAX;
-	lwbs_buf_init(&b, 0);
-	lwbs_buf_printf(&b, "{\"s\":%lld,\"d\":%lld,\"ep\":", (long long)r->start_ms, (long long)d);
-	if (r->endpoint)
-		json_str(&b, r->endpoint);
-	else
-		lwbs_buf_puts(&b, "null");
-	lwbs_buf_puts(&b, ",\"peer\":");
-	json_str(&b, r->peer ? r->peer : "");
-	lwbs_buf_puts(&b, ",\"res\":");
-	json_str(&b, r->result ? r->result : "");
-	lwbs_buf_puts(&b, ",\"rsn\":");
-	if (r->reason)
-		json_str(&b, r->reason);
-	else
-		lwbs_buf_puts(&b, "null");
-	lwbs_buf_puts(&b, "}");
-	a = lwbs_buf_err(&b) ? NULL : malloc(sizeof(*a) + b.len);
-	if (!a) {
-		lwbs_buf_finish(&b);
+	for (const char *f[] = {r->endpoint, r->peer, r->result, r->reason}, **p = f; p < f + 4; p++)
+		n += (*p ? strlen(*p) : 0) + 1;
+	a = malloc(sizeof(*a) + n);
+	if (!a)
 		return -ENOMEM;
-	}
 	a->cb = cb;
 	a->arg = arg;
-	a->len = b.len;
-	memcpy(a->json, b.data, b.len);
-	lwbs_buf_finish(&b);
+	a->queued_ms = lwbs_store_pg_now_ms();
+	a->start_ms = (long long)r->start_ms;
+	a->duration_ms = (long long)d;
+	pos = a->text;
+	a->ep = r->endpoint ? copy_utf8(&pos, r->endpoint) : NULL;
+	a->peer = copy_utf8(&pos, r->peer);
+	a->res = copy_utf8(&pos, r->result);
+	a->rsn = r->reason ? copy_utf8(&pos, r->reason) : NULL;
 	fifo_push(&g->aq, a);
 	try_dispatch(g);
 	return 0;
@@ -1388,12 +1621,15 @@ static void pg_destroy(struct lwbs_store *s)
 	for (size_t i = 0; g->conns && i < g->n_conns; i++) {
 		struct conn *c = &g->conns[i];
 		struct areq *a, *next;
+		struct lreq *l;
 		if (c->pg)
 			PQfinish(c->pg);
 		PQclear(c->res);
-		if (c->lookup)
-			hold_free(c->lookup->gen);
-		free(c->lookup);
+		while ((l = c->lookup)) {
+			c->lookup = l->next;
+			hold_free(l->gen);
+			free(l);
+		}
 		for (a = c->audit; a; a = next) {
 			next = a->next;
 			free(a);
@@ -1404,6 +1640,8 @@ static void pg_destroy(struct lwbs_store *s)
 	while ((r = fifo_pop(&g->aq)))
 		free(r);
 	cache_clear(g);
+	lwbs_buf_finish(&g->known);
+	lwbs_buf_finish(&g->nogen);
 	free(g->conns);
 	if (g->dsn) {
 		explicit_bzero(g->dsn, strlen(g->dsn));
@@ -1462,6 +1700,9 @@ struct lwbs_store *lwbs_store_pg_create(const struct lwbs_store_pg_config *cfg, 
 		return NULL;
 	}
 	g->base.ops = &pg_ops;
+	lwbs_buf_init(&g->known, 0);
+	lwbs_buf_init(&g->nogen, 0);
+	g->known_stale = true;
 	FIFO_INIT(&g->lq);
 	FIFO_INIT(&g->aq);
 	g->n_conns = cfg->pool_size ? cfg->pool_size : 4;

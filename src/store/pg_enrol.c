@@ -98,17 +98,17 @@ int pg_enrol_result(PGresult *r)
 	return strcmp(PQgetvalue(r, 0, 0), "0") ? 1 : 0;
 }
 
-static bool same(const char *want, PGresult *r, int col)
+static bool same(const char *want, PGresult *r, int row, int col)
 {
-	if (PQgetisnull(r, 0, col))
+	if (PQgetisnull(r, row, col))
 		return !want;
-	return want && !strcmp(want, PQgetvalue(r, 0, col));
+	return want && !strcmp(want, PQgetvalue(r, row, col));
 }
 
-int pg_enrol_check(const struct pg_enrol *en, PGresult *r, int col_imsi)
+int pg_enrol_check(const struct pg_enrol *en, PGresult *r, int row, int col_imsi)
 {
 	for (int k = 0; k < 3; k++)
-		if (!same(en->ident[LWBS_IDENT_IMSI + k], r, col_imsi + k))
+		if (!same(en->ident[LWBS_IDENT_IMSI + k], r, row, col_imsi + k))
 			return -EEXIST;
 	return 0;
 }

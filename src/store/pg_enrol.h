@@ -39,10 +39,10 @@ int pg_enrol_send(PGconn *pg, const struct pg_enrol *en);
  * -EIO (other server errors; r NULL included), -EBADMSG. */
 int pg_enrol_result(PGresult *r);
 
-/* The device the lookup by endpoint found (row 0 of r, IMSI, MSISDN and
+/* The device the lookup by endpoint found (row of r, IMSI, MSISDN and
  * IMEI as written in columns col_imsi..col_imsi+2) is the one enrolled:
  * 0, or -EEXIST when its identities differ (the endpoint belongs to
  * another device). */
-int pg_enrol_check(const struct pg_enrol *en, PGresult *r, int col_imsi);
+int pg_enrol_check(const struct pg_enrol *en, PGresult *r, int row, int col_imsi);
 
 #endif

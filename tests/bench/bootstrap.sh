@@ -16,7 +16,9 @@
 # Prints one JSON line per run and a min/median/max summary: sessions/s,
 # failed, p50/p99 (devsim), lwbsd CPU µs per session (utime+stime from
 # /proc/PID/stat over the measured window), lwbsd peak RSS (VmHWM), devsim
-# CPU µs per session, kernel RcvbufErrors during the run. Not a test: the
+# CPU µs per session, with -s postgresql the database server's CPU µs per
+# session (postmaster and backends, exited workers included, same window),
+# kernel RcvbufErrors during the run. Not a test: the
 # numbers go to docs/BENCHMARKS.md with the command, commit and machine.
 set -euo pipefail
 
@@ -50,6 +52,12 @@ bench_devices "$tmp/devices.yaml" "$devices"
 if [ "$store" = postgresql ]; then
 	. "$root/tests/lib/pg.sh"
 	pg_start >/dev/null
+	# the server: the postmaster and its backends
+	bench_extra_pids() {
+		local pm
+		pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+		echo "$pm" $(ps -o pid= --ppid "$pm")
+	}
 	echo "$PG_DSN" >"$tmp/dsn"
 	chmod 600 "$tmp/dsn"
 	"$build/src/ctl/lwbsctl" db migrate --dsn-file "$tmp/dsn" >/dev/null
@@ -114,7 +122,9 @@ for r in $(seq 1 "$runs"); do
 	bench_measure --server "coap://127.0.0.1:$port" --load "$conc" --duration "$dur" --warmup "$warmup" \
 		--endpoints "$devices" --ep-prefix dev-
 	audit_lines=$(audit_count)
-	line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" store "$store")
+	db=()
+	if [ "$store" = postgresql ]; then db=("$x0" "$x1"); fi
+	line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" store "$store" "${db[@]}")
 	echo "$line"
 	results+=("$line")
 done

@@ -1,6 +1,17 @@
 # Sourced by tests/bench/bootstrap.sh, dtls.sh, radius.sh and
 # radius-freeradius.sh.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The ticks of the processes bench_extra_pids prints (none unless the caller
+# defines it), with their reaped children's (cutime+cstime): a server's
+# workers that exit in the window still count.
+bench_extra_pids() { :; }
+extra_ticks() {
+	local t=0 p
+	for p in $(bench_extra_pids); do
+		t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
 rcvbuf_errors() { awk '/^Udp:/ { if (h) { print $6; exit } else h = 1 }' /proc/net/snmp; }
 hz=$(getconf CLK_TCK)
 benchlib=$(dirname "${BASH_SOURCE[0]}")/benchlib.py
@@ -80,16 +91,19 @@ PY
 
 # bench_measure DEVSIM_ARGS...: runs devsim with those arguments into
 # $tmp/devsim.json against the running lwbsd ($pid), then stops lwbsd.
-# Sets c0/c1 (lwbsd CPU ticks after the warm-up and at the end), e0/e1
-# (RcvbufErrors before and after) and rss (lwbsd VmHWM, KiB).
+# Sets c0/c1 (lwbsd CPU ticks after the warm-up and at the end), x0/x1
+# (the same for bench_extra_pids), e0/e1 (RcvbufErrors before and after)
+# and rss (lwbsd VmHWM, KiB).
 bench_measure() {
 	e0=$(rcvbuf_errors)
 	"$devsim" "$@" >"$tmp/devsim.json" 2>"$tmp/devsim.err" &
 	local dpid=$!
 	sleep "$warmup"
 	c0=$(cpu_ticks "$pid")
+	x0=$(extra_ticks)
 	wait "$dpid" || true
 	c1=$(cpu_ticks "$pid")
+	x1=$(extra_ticks)
 	e1=$(rcvbuf_errors)
 	rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	kill -TERM "$pid"

@@ -319,7 +319,7 @@ static void test_audit(struct lwbs_store *pg, const char *dsn)
 			.requests = 5,
 		};
 		snprintf(peer, sizeof(peer), "contract-%d:5683", i);
-		snprintf(ep, sizeof(ep), "ep-%d", i);
+		snprintf(ep, sizeof(ep), i == 8 ? "{NULL},\"ep\"" : "ep-%d", i);
 		CHECK_INT(pg->ops->audit(pg, &r, on_audit, &st), 0);
 	}
 	drive(pg, &st.done, 300, 20000);
@@ -332,6 +332,10 @@ static void test_audit(struct lwbs_store *pg, const char *dsn)
 	CHECK_INT(count_rows(dsn, "SELECT duration_ms FROM session_audit WHERE peer = 'contract-42:5683'"), 250);
 	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM session_audit WHERE reason = "
 				  "E'quote \" backslash \\\\ tab \\t \\u00e9 ?'"),
+		  1);
+	/* array literal syntax in a value is only text */
+	CHECK_INT(count_rows(dsn, "SELECT count(*) FROM session_audit WHERE endpoint = '{NULL},\"ep\"' "
+				  "AND peer = 'contract-8:5683'"),
 		  1);
 	CHECK_INT(count_rows(dsn, "SELECT (extract(epoch FROM at) * 1000)::bigint - 1767225600000 FROM session_audit "
 				  "WHERE peer = 'contract-9:5683'"),
@@ -507,6 +511,135 @@ static void test_enrol(struct lwbs_store *emb, struct lwbs_store *pg, const char
 	lwbs_store_release(pg, a.hold);
 }
 
+/* Waits up to 10 s for every connection of pg. */
+static void wait_connected(struct lwbs_store *pg)
+{
+	struct lwbs_store_pg_stats st;
+	int never = 0;
+
+	for (int i = 0; i < 500; i++) {
+		lwbs_store_pg_stats(pg, &st);
+		if (st.connected == st.pool)
+			break;
+		drive(pg, &never, 1, 20);
+	}
+	CHECK_INT(st.connected, st.pool);
+}
+
+/* Runs pg until every one of a[0..n) was called back (at most 20 s). */
+static void drive_all(struct lwbs_store *pg, struct answer *a, size_t n)
+{
+	int done = 0;
+
+	for (int k = 0; k < 1000 && (size_t)done < n; k++) {
+		int never = 0;
+
+		drive(pg, &never, 1, 20);
+		done = 0;
+		for (size_t i = 0; i < n; i++)
+			done += a[i].called;
+	}
+	CHECK_INT(done, (int)n);
+}
+
+/* Lookups queued while the one connection is busy go out as one statement
+ * per kind: each gets its own device (or none), in a mix of known and
+ * unknown keys, the same key twice, overrides and generated credentials;
+ * a batch whose cached plan went away (reload) asks again. */
+static void test_batch(struct lwbs_store *emb, const char *dsn)
+{
+	static const struct kase mix[] = {
+		{LWBS_IDENT_ENDPOINT, "lab-0005", "lab-0005"}, /* alone: the connection is idle */
+		{LWBS_IDENT_ENDPOINT, "sensor-0003", "sensor-0003"},
+		{LWBS_IDENT_ENDPOINT, "no-such-device", NULL},
+		{LWBS_IDENT_ENDPOINT, "urn:imei:490154203237518", "urn:imei:490154203237518"},
+		{LWBS_IDENT_IMSI, "001010000000002", "urn:imei:356938035643809"},
+		{LWBS_IDENT_ENDPOINT, "gen-0001", "gen-0001"},
+		{LWBS_IDENT_ENDPOINT, "meter-0004", "meter-0004"},
+		{LWBS_IDENT_IMSI, "999999999999999", NULL},
+		{LWBS_IDENT_ENDPOINT, "sensor-0003", "sensor-0003"},
+		{LWBS_IDENT_ENDPOINT, "gen-0002", "gen-0002"},
+		{LWBS_IDENT_MSISDN, "+491700000001", "urn:imei:490154203237518"},
+		{LWBS_IDENT_ENDPOINT, "missing-\"quoted\\", NULL},
+		{LWBS_IDENT_ENDPOINT, "gen-0002", "gen-0002"},
+		{LWBS_IDENT_IMSI, "001010000000003", "sensor-0003"},
+		{LWBS_IDENT_ENDPOINT, "lab-0005", "lab-0005"},
+	};
+	enum { N = sizeof(mix) / sizeof(mix[0]) };
+	struct lwbs_store *pg = pg_open(dsn, 1, 0);
+	struct answer a[N] = {{0}}, e[N] = {{0}};
+	struct lwbs_store_pg_stats st0, st1;
+	char id1[128], id2[128], err[256];
+	uint8_t k1[64], k2[64];
+	size_t l1, l2;
+	int before = test_failures;
+
+	if (!pg)
+		return;
+	wait_connected(pg);
+	for (int round = 0; round < 2; round++) {
+		lwbs_store_pg_stats(pg, &st0);
+		for (size_t i = 0; i < N; i++) {
+			struct lwbs_store_query q = {.kind = mix[i].kind, .value = mix[i].value, .len = strlen(mix[i].value)};
+
+			a[i] = (struct answer){0};
+			CHECK_INT(lwbs_store_lookup(pg, &q, on_lookup, &a[i]), 0);
+			CHECK_INT(a[i].called, 0);
+		}
+		if (round == 1) {
+			/* the first is answered, the batches are in flight with
+			 * the versions of the plans held: those plans go */
+			drive(pg, &a[0].called, 1, 10000);
+			CHECK_INT(pg->ops->reload(pg, err, sizeof(err)), 0);
+		}
+		drive_all(pg, a, N);
+		lwbs_store_pg_stats(pg, &st1);
+		/* the first alone, then one per kind (endpoint, IMSI, MSISDN);
+		 * after the reload the batches found plans gone ask again */
+		if (round == 0)
+			CHECK_INT(st1.lookup_statements - st0.lookup_statements, 4);
+		else
+			CHECK(st1.lookup_statements - st0.lookup_statements > 4);
+		for (size_t i = 0; i < N; i++) {
+			CHECK_INT(a[i].err, 0);
+			if (!mix[i].endpoint) {
+				CHECK(!a[i].plan && !a[i].hold);
+				continue;
+			}
+			CHECK(a[i].plan != NULL);
+			if (!a[i].plan)
+				continue;
+			CHECK_STR(a[i].plan->endpoint, mix[i].endpoint);
+			if (strncmp(mix[i].endpoint, "gen-", 4)) {
+				e[i] = lookup(emb, mix[i].kind, mix[i].value);
+				CHECK(e[i].plan && plans_equal(e[i].plan, a[i].plan));
+				lwbs_store_release(emb, e[i].hold);
+			}
+		}
+		/* generated: stored before the answer; the two lookups of the
+		 * rotating device got the key that stayed */
+		plan_psk(a[5].plan, id1, sizeof(id1), k1, &l1);
+		CHECK_STR(id1, "dm-gen-0001");
+		CHECK_INT(stored_key(dsn, "gen-0001", k1, l1), 1);
+		plan_psk(a[9].plan, id1, sizeof(id1), k1, &l1);
+		plan_psk(a[12].plan, id2, sizeof(id2), k2, &l2);
+		CHECK_STR(id1, "001010000000098");
+		CHECK_STR(id2, "001010000000098");
+		CHECK_INT(l1, 32);
+		CHECK_MEM(k1, l1, k2, l2);
+		CHECK_INT(stored_key(dsn, "gen-0002", k1, l1), 1);
+		for (size_t i = 0; i < N; i++)
+			if (a[i].hold)
+				lwbs_store_release(pg, a[i].hold);
+		if (test_failures != before) {
+			fprintf(stderr, "  (batch, round %d)\n", round);
+			before = test_failures;
+		}
+	}
+	CHECK_INT(lwbs_store_pg_pending(pg), 0);
+	lwbs_store_destroy(pg);
+}
+
 static void test_restart(struct lwbs_store *pg, const char *dsn)
 {
 	const char *stop = getenv("LWBS_PG_STOP"), *start = getenv("LWBS_PG_START");
@@ -611,6 +744,7 @@ int main(int argc, char **argv)
 		test_audit(pg, dsn);
 		test_generated(pg, dsn);
 		test_enrol(emb, pg, dsn);
+		test_batch(emb, dsn);
 		test_restart(pg, dsn);
 		{
 			struct lwbs_store_pg_stats st;
