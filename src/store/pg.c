@@ -1124,12 +1124,13 @@ static bool send_batch(struct pg *g, struct conn *c, struct lreq *list)
 {
 	const char *ident = ident_sql(list->kind);
 	bool want_doc = list->want_doc;
-	const char *nogen = want_doc || list->enrol ? "{}" : (const char *)g->nogen.data;
+	const char *nogen;
 	struct lwbs_buf keys;
 	int ok;
 
-	if (known_versions(g))
+	if (known_versions(g)) /* may move g->known and g->nogen */
 		return false;
+	nogen = want_doc || list->enrol ? "{}" : (const char *)g->nogen.data;
 	lwbs_buf_init(&keys, 0);
 	lwbs_buf_putc(&keys, '{');
 	for (const struct lreq *l = list; l; l = l->next)
