@@ -20,25 +20,15 @@
 #include "../daemon/log.h"
 #include "lwbs/prov.h"
 #include "lwbs/store_embedded.h"
+#include "srclimit.h"
 
 #define IDENT_MAX 256       /* PSK identity / subject bytes (TR12: 128 must work) */
-#define FAIL_SLOTS 4096     /* sources tracked by the failure limit */
-#define FAIL_PROBES 16
 
 struct listener {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	unsigned accept;
 	bool stream; /* a TLS (TCP) listener */
-};
-
-/* One source address of the failed-handshake limit: handshakes started
- * (after the cookie exchange) and completed in the current window. */
-struct fail_slot {
-	uint8_t addr[16];
-	uint8_t family; /* 0: free */
-	unsigned started, connected;
-	int64_t window_start, blocked_until;
 };
 
 struct lwbs_dtls {
@@ -48,7 +38,9 @@ struct lwbs_dtls {
 	char *cert_file, *key_file, *ca_file;
 	struct listener *listeners;
 	size_t n_listeners;
-	struct fail_slot *slots;
+	/* the failed-handshake limit: handshakes started (after the cookie
+	 * exchange) and not completed, per source address */
+	struct lwbs_srclimit *fails;
 	coap_bin_const_t key; /* the key of the last identity, borrowed from the store */
 	/* rate-limited logging of failures */
 	int64_t log_ms;
@@ -80,30 +72,6 @@ static void addr_str(const struct sockaddr *a, char *out, size_t cap)
 	}
 }
 
-/* The IP address of a (without port) into key[16]; its length, 0 when
- * not IPv4/IPv6. IPv4-mapped IPv6 counts as IPv4. */
-static size_t addr_key(const struct sockaddr *a, uint8_t key[16], uint8_t *family)
-{
-	if (a->sa_family == AF_INET) {
-		memcpy(key, &((const struct sockaddr_in *)a)->sin_addr, 4);
-		*family = AF_INET;
-		return 4;
-	}
-	if (a->sa_family == AF_INET6) {
-		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(in6)) {
-			memcpy(key, in6->s6_addr + 12, 4);
-			*family = AF_INET;
-			return 4;
-		}
-		memcpy(key, in6->s6_addr, 16);
-		*family = AF_INET6;
-		return 16;
-	}
-	return 0;
-}
-
 static uint16_t addr_port(const struct sockaddr *a)
 {
 	return a->sa_family == AF_INET ? ntohs(((const struct sockaddr_in *)a)->sin_port)
@@ -130,7 +98,7 @@ static const struct listener *listener_of(const struct lwbs_dtls *d, coap_sessio
 	if (!la)
 		return NULL;
 	sa = &la->addr.sa;
-	n1 = addr_key(sa, k1, &f1);
+	n1 = lwbs_srclimit_addr_key(sa, k1, &f1);
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		const struct listener *l = &d->listeners[i];
 		const struct sockaddr *ls = (const struct sockaddr *)&l->addr;
@@ -139,7 +107,7 @@ static const struct listener *listener_of(const struct lwbs_dtls *d, coap_sessio
 			continue;
 		if (addr_any(ls))
 			return l;
-		n2 = addr_key(ls, k2, &f2);
+		n2 = lwbs_srclimit_addr_key(ls, k2, &f2);
 		if (n1 && n1 == n2 && f1 == f2 && memcmp(k1, k2, n1) == 0)
 			return l;
 	}
@@ -163,88 +131,11 @@ static void log_failures(struct lwbs_dtls *d, bool force)
 
 /* ---- the failed-handshake limit ------------------------------------------- */
 
-static bool slot_stale(const struct lwbs_dtls *d, const struct fail_slot *s, int64_t now)
-{
-	return s->family == 0 ||
-	       (now >= s->window_start + (int64_t)d->c.window_s * 1000 && now >= s->blocked_until);
-}
-
-static uint32_t hash_key(const uint8_t *k, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ k[i]) * 16777619u;
-	return h;
-}
-
-/* The slot of addr: its own, or (create) a free one, a stale one, or the
- * probed slot with the oldest window that is not blocked. NULL when none. */
-static struct fail_slot *find_slot(struct lwbs_dtls *d, const struct sockaddr *addr, bool create, int64_t now)
-{
-	uint8_t k[16], fam;
-	size_t n = addr_key(addr, k, &fam);
-	struct fail_slot *free_s = NULL, *stale = NULL, *oldest = NULL, *victim;
-	uint32_t h;
-
-	if (!n || !d->slots)
-		return NULL;
-	h = hash_key(k, n);
-	for (unsigned i = 0; i < FAIL_PROBES; i++) {
-		struct fail_slot *s = &d->slots[(h + i) % FAIL_SLOTS];
-
-		if (s->family == fam && memcmp(s->addr, k, n) == 0)
-			return s;
-		if (s->family == 0) {
-			if (!free_s)
-				free_s = s;
-		} else if (slot_stale(d, s, now)) {
-			if (!stale)
-				stale = s;
-		} else if (s->blocked_until <= now && (!oldest || s->window_start < oldest->window_start)) {
-			oldest = s;
-		}
-	}
-	victim = free_s ? free_s : stale ? stale : oldest;
-	if (!create || !victim)
-		return NULL;
-	memset(victim, 0, sizeof(*victim));
-	memcpy(victim->addr, k, n);
-	victim->family = fam;
-	victim->window_start = now;
-	return victim;
-}
-
-/* Moves the slot to a new window when its window is over. */
-static void slot_window(const struct lwbs_dtls *d, struct fail_slot *s, int64_t now)
-{
-	if (now >= s->window_start + (int64_t)d->c.window_s * 1000) {
-		s->window_start = now;
-		s->started = 0;
-		s->connected = 0;
-	}
-}
-
 bool lwbs_dtls_note_start(struct lwbs_dtls *d, const struct sockaddr *addr)
 {
-	int64_t now = lwbs_loop_now(d->c.loop);
-	struct fail_slot *s;
-
-	if (!d->c.max_failures)
-		return false;
-	s = find_slot(d, addr, true, now);
-	if (!s)
-		return false;
-	slot_window(d, s, now);
-	s->started++;
-	if (s->started - (s->connected < s->started ? s->connected : s->started) <= d->c.max_failures ||
-	    s->blocked_until > now)
+	if (!d->fails || !lwbs_srclimit_note(d->fails, addr, lwbs_loop_now(d->c.loop)))
 		return false;
 	addr_str(addr, d->last_peer, sizeof(d->last_peer));
-	s->blocked_until = now + (int64_t)d->c.block_s * 1000;
-	s->started = 0;
-	s->connected = 0;
-	s->window_start = now;
 	log_failures(d, true);
 	lwbs_log(LWBS_LOG_WARN, "dtls: source %s blocked for %u s: more than %u handshakes not completed in %u s",
 		 d->last_peer, d->c.block_s, d->c.max_failures, d->c.window_s);
@@ -253,27 +144,13 @@ bool lwbs_dtls_note_start(struct lwbs_dtls *d, const struct sockaddr *addr)
 
 void lwbs_dtls_note_connected(struct lwbs_dtls *d, const struct sockaddr *addr)
 {
-	int64_t now = lwbs_loop_now(d->c.loop);
-	struct fail_slot *s;
-
-	if (!d->c.max_failures)
-		return;
-	s = find_slot(d, addr, false, now);
-	if (!s)
-		return;
-	slot_window(d, s, now);
-	s->connected++;
+	if (d->fails)
+		lwbs_srclimit_credit(d->fails, addr, lwbs_loop_now(d->c.loop));
 }
 
 bool lwbs_dtls_blocked(struct lwbs_dtls *d, const struct sockaddr *addr)
 {
-	int64_t now = lwbs_loop_now(d->c.loop);
-	struct fail_slot *s;
-
-	if (!d->c.max_failures)
-		return false;
-	s = find_slot(d, addr, false, now);
-	return s && s->blocked_until > now;
+	return d->fails && lwbs_srclimit_blocked(d->fails, addr, lwbs_loop_now(d->c.loop));
 }
 
 bool lwbs_dtls_drop(struct lwbs_dtls *d, const struct sockaddr *addr)
@@ -591,8 +468,10 @@ int lwbs_dtls_create(coap_context_t *ctx, const struct lwbs_dtls_conf *c, struct
 		goto nomem;
 	d->c = *c;
 	if (c->max_failures) {
-		d->slots = calloc(FAIL_SLOTS, sizeof(*d->slots));
-		if (!d->slots)
+		struct lwbs_srclimit_conf lc = {.max = c->max_failures, .window_s = c->window_s, .block_s = c->block_s};
+
+		d->fails = lwbs_srclimit_create(&lc);
+		if (!d->fails)
 			goto nomem;
 	}
 	psk.validate_id_call_back = on_psk_identity;
@@ -652,7 +531,7 @@ void lwbs_dtls_destroy(struct lwbs_dtls *d)
 	free(d->key_file);
 	free(d->ca_file);
 	free(d->listeners);
-	free(d->slots);
+	lwbs_srclimit_destroy(d->fails);
 	free(d);
 }
 

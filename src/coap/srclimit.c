@@ -41,8 +41,7 @@ const struct lwbs_srclimit_conf *lwbs_srclimit_conf(const struct lwbs_srclimit *
 	return &l->c;
 }
 
-/* The address bytes of a (4 or 16), *family set; 0 for another family. */
-static size_t key_of(const struct sockaddr *a, uint8_t k[16], uint8_t *family)
+size_t lwbs_srclimit_addr_key(const struct sockaddr *a, uint8_t k[16], uint8_t *family)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -84,7 +83,7 @@ static struct slot *find(const struct lwbs_srclimit *cl, const struct sockaddr *
 	struct lwbs_srclimit *l = (struct lwbs_srclimit *)cl;
 	struct slot *free_s = NULL, *stale = NULL, *oldest = NULL, *victim;
 	uint8_t k[16], fam = 0;
-	size_t n = key_of(addr, k, &fam);
+	size_t n = lwbs_srclimit_addr_key(addr, k, &fam);
 	uint32_t h;
 
 	if (!n)
@@ -135,6 +134,17 @@ bool lwbs_srclimit_note(struct lwbs_srclimit *l, const struct sockaddr *addr, in
 	s->count = 0;
 	s->window_start = now;
 	return true;
+}
+
+void lwbs_srclimit_credit(struct lwbs_srclimit *l, const struct sockaddr *addr, int64_t now)
+{
+	struct slot *s;
+
+	if (!l->c.max)
+		return;
+	s = find(l, addr, false, now);
+	if (s && s->count && !window_over(l, s, now))
+		s->count--;
 }
 
 bool lwbs_srclimit_blocked(const struct lwbs_srclimit *l, const struct sockaddr *addr, int64_t now)

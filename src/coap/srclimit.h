@@ -14,6 +14,7 @@
 #define LWBS_COAP_SRCLIMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -37,9 +38,17 @@ void lwbs_srclimit_destroy(struct lwbs_srclimit *l);
  * (the event that goes over max; events of a blocked source count for
  * nothing). */
 bool lwbs_srclimit_note(struct lwbs_srclimit *l, const struct sockaddr *addr, int64_t now);
+/* Takes one event of addr's current window back (a handshake counted by
+ * note that completed): the count is then of events not taken back. */
+void lwbs_srclimit_credit(struct lwbs_srclimit *l, const struct sockaddr *addr, int64_t now);
 /* Whether addr is blocked at now. */
 bool lwbs_srclimit_blocked(const struct lwbs_srclimit *l, const struct sockaddr *addr, int64_t now);
 /* The limit as given to lwbs_srclimit_create (borrowed while l lives). */
 const struct lwbs_srclimit_conf *lwbs_srclimit_conf(const struct lwbs_srclimit *l);
+
+/* The IP address of a (without port) into k: its length (4 or 16; an
+ * IPv4-mapped IPv6 address is its IPv4 address) with *family 4 or 6, or 0
+ * when a is neither IPv4 nor IPv6. */
+size_t lwbs_srclimit_addr_key(const struct sockaddr *a, uint8_t k[16], uint8_t *family);
 
 #endif

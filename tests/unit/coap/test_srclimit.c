@@ -112,4 +112,45 @@ static void test_flood(void)
 	lwbs_srclimit_destroy(l);
 }
 
-TEST_MAIN(test_block, test_window, test_no_limit, test_flood)
+/* The failed-handshake use: a start counts, a completed handshake takes
+ * it back, so only handshakes left incomplete add up; a credit never goes
+ * below zero, and one in a new window takes back nothing of the old. */
+static void test_credit(void)
+{
+	struct lwbs_srclimit_conf c = {.max = 2, .window_s = 10, .block_s = 30};
+	struct lwbs_srclimit *l = lwbs_srclimit_create(&c);
+	struct sockaddr_in a = v4("192.0.2.7", 1000), b = v4("192.0.2.8", 1000);
+	uint8_t k[16], fam = 0;
+
+	CHECK(l);
+	/* a hundred handshakes that complete never block */
+	for (int i = 0; i < 100; i++) {
+		CHECK(!lwbs_srclimit_note(l, SA(a), 1000 + i));
+		lwbs_srclimit_credit(l, SA(a), 1000 + i);
+	}
+	CHECK(!lwbs_srclimit_blocked(l, SA(a), 1200));
+	/* credits before any start do not bank allowance */
+	lwbs_srclimit_credit(l, SA(a), 1200);
+	lwbs_srclimit_credit(l, SA(a), 1200);
+	CHECK(!lwbs_srclimit_note(l, SA(a), 1300));
+	CHECK(!lwbs_srclimit_note(l, SA(a), 1301));
+	CHECK(lwbs_srclimit_note(l, SA(a), 1302)); /* third incomplete: blocked */
+	CHECK(lwbs_srclimit_blocked(l, SA(a), 1303));
+	/* a credit for an unknown source creates nothing */
+	lwbs_srclimit_credit(l, SA(b), 1400);
+	CHECK(!lwbs_srclimit_blocked(l, SA(b), 1400));
+	/* a credit after the window is over takes nothing back */
+	CHECK(!lwbs_srclimit_note(l, SA(b), 2000));
+	CHECK(!lwbs_srclimit_note(l, SA(b), 2001));
+	lwbs_srclimit_credit(l, SA(b), 12001);
+	CHECK(!lwbs_srclimit_note(l, SA(b), 12002));
+	CHECK(!lwbs_srclimit_note(l, SA(b), 12003));
+	CHECK(lwbs_srclimit_note(l, SA(b), 12004));
+	/* the address key */
+	CHECK_INT(lwbs_srclimit_addr_key(SA(a), k, &fam), 4);
+	CHECK_INT(fam, 4);
+	CHECK_MEM(k, 4, "\xc0\x00\x02\x07", 4);
+	lwbs_srclimit_destroy(l);
+}
+
+TEST_MAIN(test_block, test_window, test_no_limit, test_flood, test_credit)
