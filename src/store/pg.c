@@ -1444,12 +1444,49 @@ size_t lwbs_store_pg_pending(struct lwbs_store *s)
 
 /* ---------- store ops ---------- */
 
+/* A new request for key v (n bytes) with extra bytes after it (aligned for
+ * a pointer; *mem points to them), queued and dispatched; NULL when it was
+ * answered at once (the database is down or the queue is full: *rc 0) or
+ * memory ran out (*rc -ENOMEM). */
+static struct lreq *lreq_queue(struct pg *g, enum lwbs_ident_kind kind, const char *v, size_t n, size_t extra,
+			       lwbs_store_lookup_fn cb, void *arg, void **mem, int *rc)
+{
+	size_t off = (sizeof(struct lreq) + n + 1 + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+	struct lreq *l;
+
+	*rc = 0;
+	if (all_down(g) || g->lq.n >= g->queue_max) {
+		g->failures++;
+		cb(arg, all_down(g) ? -ENOTCONN : -EBUSY, NULL, NULL);
+		return NULL;
+	}
+	l = malloc(off + extra);
+	if (!l) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	l->cb = cb;
+	l->arg = arg;
+	l->kind = kind;
+	l->want_doc = false;
+	l->gen = NULL;
+	l->dev = 0;
+	l->enrol = NULL;
+	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
+	memcpy(l->value, v, n);
+	l->value[n] = 0;
+	if (mem)
+		*mem = (char *)l + off;
+	fifo_push(&g->lq, l);
+	return l;
+}
+
 static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwbs_store_lookup_fn cb, void *arg)
 {
 	struct pg *g = (struct pg *)s;
 	const char *v;
 	size_t n;
-	struct lreq *l;
+	int rc;
 
 	if (!q || !cb || (unsigned)q->kind >= LWBS_IDENT_COUNT || (!q->value && q->len))
 		return -EINVAL;
@@ -1465,32 +1502,9 @@ static int pg_lookup(struct lwbs_store *s, const struct lwbs_store_query *q, lwb
 		cb(arg, 0, NULL, NULL);
 		return 0;
 	}
-	if (all_down(g)) {
-		g->failures++;
-		cb(arg, -ENOTCONN, NULL, NULL);
-		return 0;
-	}
-	if (g->lq.n >= g->queue_max) {
-		g->failures++;
-		cb(arg, -EBUSY, NULL, NULL);
-		return 0;
-	}
-	l = malloc(sizeof(*l) + n + 1);
-	if (!l)
-		return -ENOMEM;
-	l->cb = cb;
-	l->arg = arg;
-	l->kind = q->kind;
-	l->want_doc = false;
-	l->gen = NULL;
-	l->dev = 0;
-	l->enrol = NULL;
-	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
-	memcpy(l->value, v, n);
-	l->value[n] = 0;
-	fifo_push(&g->lq, l);
-	try_dispatch(g);
-	return 0;
+	if (lreq_queue(g, q->kind, v, n, 0, cb, arg, NULL, &rc))
+		try_dispatch(g);
+	return rc;
 }
 
 static int pg_enrol(struct lwbs_store *s, const struct lwbs_store_enrolment *e, lwbs_store_lookup_fn cb,
@@ -1498,8 +1512,9 @@ static int pg_enrol(struct lwbs_store *s, const struct lwbs_store_enrolment *e, 
 {
 	struct pg *g = (struct pg *)s;
 	const char *ep = e ? e->ident[LWBS_IDENT_ENDPOINT] : NULL;
-	size_t n, off;
 	struct lreq *l;
+	void *mem;
+	int rc;
 
 	if (!e || !cb || !ep)
 		return -EINVAL;
@@ -1508,33 +1523,12 @@ static int pg_enrol(struct lwbs_store *s, const struct lwbs_store_enrolment *e, 
 		if (v && (!*v || !lwbs_utf8_valid((const uint8_t *)v, strlen(v))))
 			return -EINVAL;
 	}
-	if (all_down(g)) {
-		g->failures++;
-		cb(arg, -ENOTCONN, NULL, NULL);
-		return 0;
+	l = lreq_queue(g, LWBS_IDENT_ENDPOINT, ep, strlen(ep), pg_enrol_size(e), cb, arg, &mem, &rc);
+	if (l) {
+		l->enrol = pg_enrol_copy(mem, e);
+		try_dispatch(g);
 	}
-	if (g->lq.n >= g->queue_max) {
-		g->failures++;
-		cb(arg, -EBUSY, NULL, NULL);
-		return 0;
-	}
-	n = strlen(ep);
-	off = (sizeof(*l) + n + 1 + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
-	l = malloc(off + pg_enrol_size(e));
-	if (!l)
-		return -ENOMEM;
-	l->cb = cb;
-	l->arg = arg;
-	l->kind = LWBS_IDENT_ENDPOINT;
-	l->want_doc = false;
-	l->gen = NULL;
-	l->dev = 0;
-	l->enrol = pg_enrol_copy((char *)l + off, e);
-	l->deadline = lwbs_store_pg_now_ms() + g->lookup_timeout_ms;
-	memcpy(l->value, ep, n + 1);
-	fifo_push(&g->lq, l);
-	try_dispatch(g);
-	return 0;
+	return rc;
 }
 
 static void pg_release(struct lwbs_store *s, struct lwbs_store_hold *hold)
