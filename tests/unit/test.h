@@ -64,6 +64,24 @@ static inline void test_hexdump(const char *label, const void *p, size_t n)
 		}                                                                        \
 	} while (0)
 
+/* Writes text to dir/name (a test's temporary files); a failure counts. */
+static inline void test_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	test_checks++;
+	if (!f) {
+		test_failures++;
+		fprintf(stderr, "cannot write %s\n", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
 #define TEST_MAIN(...)                                                                   \
 	int main(void)                                                                   \
 	{                                                                                \

@@ -17,16 +17,7 @@ static char dir[64];
 
 static void write_file(const char *name, const char *text)
 {
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fputs(text, f);
-	fclose(f);
+	test_write_file(dir, name, text);
 }
 
 struct got {

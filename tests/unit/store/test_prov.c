@@ -365,16 +365,7 @@ static char files_dir[64];
 
 static void write_text(const char *name, const char *text)
 {
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", files_dir, name);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	test_write_file(files_dir, name, text);
 }
 
 static void count_files(void *arg, size_t done)
