@@ -22,7 +22,8 @@
 # /proc/PID/stat over the measured window), lwbsd peak RSS (VmHWM), devsim
 # CPU µs per session, with -s postgresql the database server's CPU µs per
 # session (postmaster and backends, exited workers included, same window),
-# kernel RcvbufErrors during the run. Not a test: the
+# UDP datagrams sent per session (both ends, host-wide), kernel
+# RcvbufErrors during the run. Not a test: the
 # numbers go to docs/BENCHMARKS.md with the command, commit and machine.
 set -euo pipefail
 
