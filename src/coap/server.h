@@ -32,6 +32,10 @@ struct lwbs_coap_opts {
 	void *done_arg;
 	unsigned session_timeout_ms;
 	unsigned max_sessions;
+	/* native UDP front end: how long the empty ACK to a CON request whose
+	 * answer is not ready at once is held back, so that an answer ready
+	 * within it goes piggybacked (RFC 7252 §5.2.2); 0: the empty ACK at once */
+	unsigned ack_delay_ms;
 };
 
 struct lwbs_coap_server;

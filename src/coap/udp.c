@@ -124,6 +124,11 @@ struct sess {
 	/* the client's request being answered */
 	bool in_handler;             /* inside the datagram handler: piggyback */
 	bool answered;
+	/* a CON request not yet acknowledged: its answer, if ready by
+	 * ack_due, goes piggybacked; else the empty ACK then (the retx
+	 * timer, lazily) and the answer separately */
+	bool ack_wait;
+	int64_t ack_due;
 	uint8_t req_type;
 	uint16_t req_mid;
 	uint8_t req_tkl;
@@ -564,6 +569,7 @@ static struct sess *sess_get(struct lwbs_udp_server *srv, struct peer *p)
 	s->hold = NULL;
 	s->in_lookup = s->plan_ready = false;
 	s->tx.busy = false;
+	s->ack_wait = false;
 	s->send_pending = false;
 	s->finish_pending = false;
 	s->b1_szx = -1;
@@ -592,6 +598,7 @@ static void sess_finish(struct sess *s, enum lwbs_bs_result override, const char
 	lwbs_store_release(srv->o.store, s->hold);
 	s->hold = NULL;
 	s->tx.busy = false;
+	s->ack_wait = false;
 	s->send_pending = false;
 	s->peer->sess = NULL;
 	peer_make_idle(srv, s->peer);
@@ -679,6 +686,18 @@ static void transport_error(struct sess *s)
 	feed(s, &ev);
 }
 
+/* The client's CON request gets its empty ACK now: its answer will come
+ * as a separate response (RFC 7252 §5.2.2). Duplicates get it again. */
+static void ack_now(struct sess *s)
+{
+	struct peer *p = s->peer;
+	uint8_t ack[4] = {0x60, 0, (uint8_t)(s->req_mid >> 8), (uint8_t)s->req_mid};
+
+	s->ack_wait = false;
+	send_bytes(s->srv, p->sock, &p->addr, p->alen, ack, 4);
+	cache_answer(p, s->req_mid, s->req_tkl, s->req_token, ack, 4);
+}
+
 static void on_retx(void *arg)
 {
 	struct sess *s = arg;
@@ -686,7 +705,17 @@ static void on_retx(void *arg)
 
 	int64_t now = lwbs_loop_now(srv->o.loop);
 
-	if (!s->active || !s->tx.busy || s->tx.acked)
+	if (!s->active)
+		return;
+	if (s->ack_wait) {
+		if (now >= s->ack_due) {
+			ack_now(s);
+			flush(srv);
+		} else {
+			timer_at(srv, &s->retx, s->ack_due);
+		}
+	}
+	if (!s->tx.busy || s->tx.acked)
 		return;
 	if (now < s->tx.due) {
 		timer_at(srv, &s->retx, s->tx.due);
@@ -854,7 +883,8 @@ static void answer(struct lwbs_udp_server *srv, struct peer *p, struct sess *sep
 }
 
 /* The one place where the engine's answer to the client's request goes
- * out: piggybacked inside the handler, else as a separate response. */
+ * out: piggybacked inside the handler or while the empty ACK is held back,
+ * else as a separate response. */
 static void respond(struct sess *s, const struct lwbs_bs_action *a)
 {
 	struct lwbs_udp_server *srv = s->srv;
@@ -862,16 +892,18 @@ static void respond(struct sess *s, const struct lwbs_bs_action *a)
 	const uint8_t *pl = a->payload;
 	size_t len = a->payload_len;
 	int szx = -1;
+	struct sess *sep = s->in_handler || s->ack_wait ? NULL : s;
 
 	if (s->answered)
 		return;
 	s->answered = true;
+	s->ack_wait = false; /* the lazy retx timer finds nothing to acknowledge */
 	if (len > ONE_DGRAM_PAYLOAD || (s->req_szx >= 0 && len > LWBS_COAPMSG_BLOCK_SIZE(s->req_szx))) {
 		if (len > p->body_cap) {
 			uint8_t *n = realloc(p->body, len);
 
 			if (!n) {
-				answer(srv, p, s->in_handler ? NULL : s, s->req_type, s->req_mid, s->req_tkl,
+				answer(srv, p, sep, s->req_type, s->req_mid, s->req_tkl,
 				       s->req_token, LWBS_COAP_INTERNAL_ERROR, LWBS_CF_NONE, NULL, 0, -1, 0);
 				return;
 			}
@@ -885,7 +917,7 @@ static void respond(struct sess *s, const struct lwbs_bs_action *a)
 		pl = p->body;
 		szx = s->req_szx >= 0 && s->req_szx < BLOCK_SZX ? s->req_szx : BLOCK_SZX;
 	}
-	answer(srv, p, s->in_handler ? NULL : s, s->req_type, s->req_mid, s->req_tkl, s->req_token, a->code,
+	answer(srv, p, sep, s->req_type, s->req_mid, s->req_tkl, s->req_token, a->code,
 	       a->content_format, pl, len, szx, 0);
 }
 
@@ -1130,6 +1162,14 @@ static void on_request(struct lwbs_udp_server *srv, struct peer *p, const struct
 		send_bytes(srv, p->sock, &p->addr, p->alen, p->last, p->last_len);
 		return;
 	}
+	s = p->sess;
+	if (m->type == LWBS_COAPMSG_CON && s && s->ack_wait && s->req_mid == m->mid && s->req_tkl == m->tkl &&
+	    !memcmp(s->req_token, m->token, m->tkl)) {
+		/* a duplicate while its empty ACK is held back: the client
+		 * is retransmitting, so acknowledge now; no second lookup */
+		ack_now(s);
+		return;
+	}
 	t = classify(m, &code);
 	if (t == T_NONE) {
 		simple_answer(srv, p, m, code, NULL);
@@ -1196,11 +1236,16 @@ static void on_request(struct lwbs_udp_server *srv, struct peer *p, const struct
 	feed(s, &ev);
 	s->in_handler = false;
 	if (s->active && !s->answered && m->type == LWBS_COAPMSG_CON) {
-		/* the answer comes later: acknowledge now (RFC 7252 §5.2.2) */
-		uint8_t ack[4] = {0x60, 0, (uint8_t)(m->mid >> 8), (uint8_t)m->mid};
-
-		send_bytes(srv, p->sock, &p->addr, p->alen, ack, 4);
-		cache_answer(p, m->mid, m->tkl, m->token, ack, 4);
+		/* the answer comes later: the empty ACK at once, or held back
+		 * for ack_delay_ms in case the answer is ready by then, to go
+		 * piggybacked (RFC 7252 §5.2.2) */
+		if (!srv->o.ack_delay_ms) {
+			ack_now(s);
+			return;
+		}
+		s->ack_wait = true;
+		s->ack_due = lwbs_loop_now(srv->o.loop) + srv->o.ack_delay_ms;
+		timer_at(srv, &s->retx, s->ack_due);
 	}
 }
 

@@ -766,6 +766,8 @@ static int session_key(struct ctx *x, const char *k, yaml_node_t *kn, yaml_node_
 		return get_unsigned(x, vn, 1, 10000000, &x->c->max_sessions);
 	if (!strcmp(k, "shutdown_grace"))
 		return get_unsigned(x, vn, 0, 3600, &x->c->shutdown_grace_s);
+	if (!strcmp(k, "ack_delay")) /* well under ACK_TIMEOUT (2 s) */
+		return get_unsigned(x, vn, 0, 1000, &x->c->ack_delay_ms);
 	return 1;
 }
 
@@ -985,6 +987,7 @@ static void set_defaults(struct lwbs_conf *c)
 	c->session_timeout_s = 247;
 	c->max_sessions = 100000;
 	c->shutdown_grace_s = 5;
+	c->ack_delay_ms = 50;
 	c->audit_fsync = LWBS_CONF_FSYNC_BATCH;
 	c->log_level = LWBS_LOG_INFO;
 	c->coap_log_level = LWBS_LOG_WARN;

@@ -108,6 +108,7 @@ struct lwbs_conf {
 	unsigned session_timeout_s;
 	unsigned max_sessions;
 	unsigned shutdown_grace_s;
+	unsigned ack_delay_ms; /* native UDP: empty ACK held back this long */
 
 	char *audit_file; /* NULL: no audit file */
 	enum lwbs_conf_fsync audit_fsync;

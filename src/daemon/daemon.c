@@ -582,6 +582,7 @@ static int start(struct daemon *d, char *err, size_t cap)
 	co.done_arg = d;
 	co.session_timeout_ms = c->session_timeout_s * 1000;
 	co.max_sessions = c->max_sessions;
+	co.ack_delay_ms = c->ack_delay_ms;
 	d->policies = calloc(c->n_listeners, sizeof(*d->policies));
 	d->resolvers = calloc(c->n_listeners, sizeof(*d->resolvers));
 	if (!d->policies || !d->resolvers) {

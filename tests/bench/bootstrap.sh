@@ -6,24 +6,29 @@
 #
 #   tests/bench/bootstrap.sh [-c CONCURRENCY] [-d SECONDS] [-r RUNS] [-m DEVICES]
 #                            [-s embedded|postgresql] [-a file|store] [-p POOL]
+#                            [-k ACK_DELAY_MS]
 #
 # -s postgresql: a throwaway cluster (tests/lib/pg.sh: Unix socket, fsync
 # off) gets the same generated devices through lwbsctl db migrate and
 # provision apply; lwbsd serves them with store type postgresql (pool
 # POOL, default 4) and writes the audit to the store (session_audit), or
 # with -a file to the same audit file as the embedded store does.
+# -k: lwbsd's session.ack_delay in ms (default 50, lwbsd's own); 0 answers a
+# Bootstrap-Request the store answers later with an empty ACK at once and
+# a separate response.
 #
 # Prints one JSON line per run and a min/median/max summary: sessions/s,
 # failed, p50/p99 (devsim), lwbsd CPU µs per session (utime+stime from
 # /proc/PID/stat over the measured window), lwbsd peak RSS (VmHWM), devsim
 # CPU µs per session, with -s postgresql the database server's CPU µs per
 # session (postmaster and backends, exited workers included, same window),
-# kernel RcvbufErrors during the run. Not a test: the
+# UDP datagrams sent per session (both ends, host-wide), kernel
+# RcvbufErrors during the run. Not a test: the
 # numbers go to docs/BENCHMARKS.md with the command, commit and machine.
 set -euo pipefail
 
-conc=1000 dur=20 runs=3 devices=100000 warmup=2 store=embedded audit=store pool=4
-while getopts "c:d:r:m:s:a:p:" o; do
+conc=1000 dur=20 runs=3 devices=100000 warmup=2 store=embedded audit=store pool=4 ack_delay=50
+while getopts "c:d:r:m:s:a:p:k:" o; do
 	case "$o" in
 	c) conc=$OPTARG ;;
 	d) dur=$OPTARG ;;
@@ -32,7 +37,8 @@ while getopts "c:d:r:m:s:a:p:" o; do
 	s) store=$OPTARG ;;
 	a) audit=$OPTARG ;;
 	p) pool=$OPTARG ;;
-	*) echo "usage: $0 [-c conc] [-d seconds] [-r runs] [-m devices] [-s embedded|postgresql] [-a file|store] [-p pool]" >&2; exit 2 ;;
+	k) ack_delay=$OPTARG ;;
+	*) echo "usage: $0 [-c conc] [-d seconds] [-r runs] [-m devices] [-s embedded|postgresql] [-a file|store] [-p pool] [-k ack_delay_ms]" >&2; exit 2 ;;
 	esac
 done
 case "$store" in
@@ -100,6 +106,7 @@ listeners:
 $store_conf
 session:
   timeout: 247
+  ack_delay: $ack_delay
 log:
   level: info
   file: lwbsd.log
@@ -124,7 +131,7 @@ for r in $(seq 1 "$runs"); do
 	audit_lines=$(audit_count)
 	db=()
 	if [ "$store" = postgresql ]; then db=("$x0" "$x1"); fi
-	line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" store "$store" "${db[@]}")
+	line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$u0" "$u1" "$audit_lines" "$conc" store "$store" "${db[@]}")
 	echo "$line"
 	results+=("$line")
 done

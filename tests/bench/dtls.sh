@@ -92,7 +92,7 @@ for kind in $kinds; do
 			--warmup "$warmup" --endpoints "$devices" --ep-prefix dev- --psk-identity-prefix psk- \
 			--psk-key "hex:$key" "${mode_args[@]}" "${cipher_args[@]}"
 		audit_lines=$(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)
-		line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$audit_lines" "$conc" kind "$kind")
+		line=$(python3 "$benchlib" row "$tmp/devsim.json" "$c0" "$c1" "$hz" "$rss" "$e0" "$e1" "$u0" "$u1" "$audit_lines" "$conc" kind "$kind")
 		echo "$line"
 		all+=("$line")
 	done

@@ -13,6 +13,8 @@ extra_ticks() {
 	echo "$t"
 }
 rcvbuf_errors() { awk '/^Udp:/ { if (h) { print $6; exit } else h = 1 }' /proc/net/snmp; }
+# UDP datagrams sent on the host (OutDatagrams): on loopback, by both ends.
+udp_out() { awk '/^Udp:/ { if (h) { print $5; exit } else h = 1 }' /proc/net/snmp; }
 hz=$(getconf CLK_TCK)
 benchlib=$(dirname "${BASH_SOURCE[0]}")/benchlib.py
 
@@ -92,8 +94,9 @@ PY
 # bench_measure DEVSIM_ARGS...: runs devsim with those arguments into
 # $tmp/devsim.json against the running lwbsd ($pid), then stops lwbsd.
 # Sets c0/c1 (lwbsd CPU ticks after the warm-up and at the end), x0/x1
-# (the same for bench_extra_pids), e0/e1 (RcvbufErrors before and after)
-# and rss (lwbsd VmHWM, KiB).
+# (the same for bench_extra_pids), e0/e1 (RcvbufErrors before and after),
+# u0/u1 (UDP datagrams sent on the host, same window as c0/c1) and rss
+# (lwbsd VmHWM, KiB).
 bench_measure() {
 	e0=$(rcvbuf_errors)
 	"$devsim" "$@" >"$tmp/devsim.json" 2>"$tmp/devsim.err" &
@@ -101,9 +104,11 @@ bench_measure() {
 	sleep "$warmup"
 	c0=$(cpu_ticks "$pid")
 	x0=$(extra_ticks)
+	u0=$(udp_out)
 	wait "$dpid" || true
 	c1=$(cpu_ticks "$pid")
 	x1=$(extra_ticks)
+	u1=$(udp_out)
 	e1=$(rcvbuf_errors)
 	rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	kill -TERM "$pid"

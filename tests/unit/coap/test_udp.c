@@ -5,7 +5,8 @@
  * ping, unknown path, unknown critical option, NON request, Block2
  * continuation with nothing to continue. And a whole session with the
  * embedded store: Discover answered with Block2, a large Write taken with
- * Block1 in a smaller block size than offered. */
+ * Block1 in a smaller block size than offered. And the empty ACK held
+ * back (ack_delay): the answer piggybacked when ready in time. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -502,4 +503,179 @@ static void test_superseded_while_waiting(void)
 	lwbs_loop_destroy(loop);
 }
 
-TEST_MAIN(test_async_answer, test_blockwise_session, test_superseded_while_waiting)
+/* ---- the empty ACK held back (session.ack_delay) -------------------------- */
+
+/* The embedded store's answers, handed to the front end only when the test
+ * says so: a store that answers later with a real plan. */
+struct later_store {
+	struct lwbs_store base;
+	struct lwbs_store *inner;
+	lwbs_store_lookup_fn cb;
+	void *arg;
+	int err;
+	const struct lwbs_bs_plan *plan;
+	struct lwbs_store_hold *hold;
+	int lookups;
+};
+
+static void later_keep(void *arg, int err, const struct lwbs_bs_plan *plan, struct lwbs_store_hold *hold)
+{
+	struct later_store *l = arg;
+
+	l->err = err;
+	l->plan = plan;
+	l->hold = hold;
+}
+
+static int later_lookup(struct lwbs_store *st, const struct lwbs_store_query *q, lwbs_store_lookup_fn cb, void *arg)
+{
+	struct later_store *l = (struct later_store *)st;
+
+	l->cb = cb;
+	l->arg = arg;
+	l->lookups++;
+	return lwbs_store_lookup(l->inner, q, later_keep, l);
+}
+
+static void later_release(struct lwbs_store *st, struct lwbs_store_hold *h)
+{
+	struct later_store *l = (struct later_store *)st;
+
+	lwbs_store_release(l->inner, h);
+}
+
+static const struct lwbs_store_ops later_ops = {.name = "later", .lookup = later_lookup, .release = later_release};
+
+/* The store answers the lookup now. */
+static void later_answer(struct later_store *l)
+{
+	lwbs_store_lookup_fn cb = l->cb;
+
+	l->cb = NULL;
+	CHECK(cb != NULL);
+	cb(l->arg, l->err, l->plan, l->hold);
+}
+
+/* With session.ack_delay (here 300 ms; ack_delay 0, the empty ACK at once,
+ * is test_async_answer): an answer ready within it goes piggybacked, alone;
+ * one ready later gets the empty ACK at the deadline, then the separate
+ * CON; a retransmission while the ACK is held back is acknowledged at once
+ * and costs no second lookup. */
+static void test_ack_delay(void)
+{
+	char dir[] = "/tmp/lwbs-test-udp-XXXXXX", path[64], err[256];
+	struct later_store st = {.base.ops = &later_ops};
+	struct lwbs_metrics metrics = {0};
+	struct lwbs_loop *loop = lwbs_loop_create();
+	struct lwbs_udp_server *srv;
+	uint8_t buf[1500];
+	struct lwbs_coapmsg m, r;
+	size_t got;
+	int fd;
+	FILE *f;
+
+	CHECK(loop != NULL);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/devices.yaml", dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs("profiles:\n  - name: p\n    servers:\n      - {uri: 'coap://dm.example:5683', ssid: 1, security: nosec}\n"
+	      "devices:\n  - endpoint: dev-x\n    profile: p\n", f);
+	fclose(f);
+	const char *files[] = {path};
+	st.inner = lwbs_store_embedded_create(files, 1, err, sizeof(err));
+	CHECK(st.inner != NULL);
+	struct lwbs_coap_opts o = opts(loop, &st.base, &metrics);
+	o.ack_delay_ms = 300;
+	srv = start_server(&o, &fd, &got);
+
+	/* answered within the delay: one datagram, the ACK carrying 2.04
+	 * with the request's message id and token; the engine's next
+	 * request (Discover) follows at once, nothing waits for an ACK */
+	m = request(LWBS_COAPMSG_CON, 0x600, "bs");
+	client_send(fd, &m);
+	run_for(loop, 30);
+	CHECK_INT(st.lookups, 1);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	later_answer(&st);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
+	CHECK_INT(r.code, LWBS_COAP_CHANGED);
+	CHECK_INT(r.mid, 0x600);
+	CHECK_INT(r.tkl, 4);
+	CHECK_MEM(r.token, 4, "\x01\x02\x03\x04", 4);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_CON);
+	CHECK_INT(r.code, LWBS_COAP_GET);
+	/* past the deadline: no empty ACK, no separate response */
+	run_for(loop, 400);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	/* a duplicate gets the piggybacked answer again */
+	CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
+	CHECK_INT(r.code, LWBS_COAP_CHANGED);
+	CHECK_INT(r.mid, 0x600);
+	CHECK_INT(st.lookups, 1);
+	CHECK_INT(metrics.nacks, 0);
+
+	/* answered after the delay: the empty ACK at the deadline, then the
+	 * 2.04 as a separate CON; once it is acknowledged, Discover */
+	m = request(LWBS_COAPMSG_CON, 0x601, "bs");
+	client_send(fd, &m);
+	run_for(loop, 30);
+	CHECK_INT(st.lookups, 2);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	run_for(loop, 400);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_ACK);
+	CHECK_INT(r.code, 0);
+	CHECK_INT(r.mid, 0x601);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	later_answer(&st);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_CON);
+	CHECK_INT(r.code, LWBS_COAP_CHANGED);
+	CHECK_MEM(r.token, 4, "\x01\x02\x03\x04", 4);
+	CHECK(r.mid != 0x601);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN); /* Discover waits */
+	struct lwbs_coapmsg ack = {.type = LWBS_COAPMSG_ACK, .mid = r.mid};
+	CHECK_INT(exchange(loop, fd, &ack, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_CON);
+	CHECK_INT(r.code, LWBS_COAP_GET);
+
+	/* the request retransmitted while its ACK is held back: the empty
+	 * ACK at once, no second lookup; again: the same ACK; the answer
+	 * then comes separately, once */
+	m = request(LWBS_COAPMSG_CON, 0x602, "bs");
+	client_send(fd, &m);
+	run_for(loop, 30);
+	CHECK_INT(st.lookups, 3);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(exchange(loop, fd, &m, buf, sizeof(buf), &r), 0);
+		CHECK_INT(r.type, LWBS_COAPMSG_ACK);
+		CHECK_INT(r.code, 0);
+		CHECK_INT(r.mid, 0x602);
+		CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	}
+	CHECK_INT(st.lookups, 3);
+	CHECK_INT(lwbs_udp_server_active(srv), 1);
+	run_for(loop, 400); /* the deadline passes: nothing more */
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	later_answer(&st);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), 0);
+	CHECK_INT(r.type, LWBS_COAPMSG_CON);
+	CHECK_INT(r.code, LWBS_COAP_CHANGED);
+	CHECK_MEM(r.token, 4, "\x01\x02\x03\x04", 4);
+	CHECK_INT(client_recv(fd, buf, sizeof(buf), &r), -EAGAIN);
+	CHECK_INT(st.lookups, 3);
+
+	close(fd);
+	lwbs_udp_server_destroy(srv);
+	lwbs_loop_destroy(loop);
+	lwbs_store_destroy(st.inner);
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST_MAIN(test_async_answer, test_blockwise_session, test_superseded_while_waiting, test_ack_delay)
