@@ -286,6 +286,76 @@ static void test_ok_minimal(void)
 	lwbs_prov_destroy(p);
 }
 
+/* Credentials other than PSK reach the plan typed as object 0 defines
+ * them: X.509 certificate, private key and server certificate, RPK keys,
+ * and through security_resources the SNI (/0/x/14, string), certificate
+ * usage (/0/x/15, integer) and cipher suites (/0/x/16, multiple). */
+static void test_tls_credentials(void)
+{
+	static const char text[] =
+		"profiles:\n"
+		"  - name: x\n"
+		"    servers:\n"
+		"      - uri: coaps://dm.example.net\n"
+		"        ssid: 101\n"
+		"        security: x509\n"
+		"        certificate: hex:3082000130\n"
+		"        private_key: base64:AAECAw==\n"
+		"        server_certificate: hex:30820002aabb\n"
+		"        security_resources: {14: dm.example.net, 15: 3, 16: [49320, 49324]}\n"
+		"      - uri: coaps://dm2.example.net\n"
+		"        ssid: 102\n"
+		"        security: rpk\n"
+		"        public_key: hex:04aabbcc\n"
+		"        private_key: hex:0102\n"
+		"        server_public_key: hex:04ddeeff\n"
+		"devices:\n"
+		"  - {endpoint: e, profile: x}\n";
+	const char *bufs[1] = {text};
+	struct lwbs_prov *p = NULL;
+	char err[256] = "";
+	const struct lwbs_node *n;
+
+	CHECK_INT(load(bufs, 1, err, sizeof(err), &p), 0);
+	if (!p) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	const struct lwbs_prov_device *d = lwbs_prov_find(p, LWBS_IDENT_ENDPOINT, "e", 1);
+	CHECK(d != NULL);
+	if (d) {
+		n = res(&d->plan, 0, 0, LWBS_SEC_MODE);
+		CHECK(n && n->value.v.i == 2);
+		n = res(&d->plan, 0, 0, LWBS_SEC_PUBKEY_OR_ID);
+		CHECK(n && n->value.type == LWBS_TYPE_OPAQUE && n->value.v.bytes.len == 5 &&
+		      !memcmp(n->value.v.bytes.ptr, "\x30\x82\x00\x01\x30", 5));
+		n = res(&d->plan, 0, 0, LWBS_SEC_SECRET_KEY);
+		CHECK(n && n->value.v.bytes.len == 4 && n->value.v.bytes.ptr[3] == 3);
+		n = res(&d->plan, 0, 0, LWBS_SEC_SERVER_PUBKEY);
+		CHECK(n && n->value.v.bytes.len == 6 && n->value.v.bytes.ptr[5] == 0xbb);
+		n = res(&d->plan, 0, 0, 14);
+		CHECK(n && n->value.type == LWBS_TYPE_STRING && n->value.v.bytes.len == 14 &&
+		      !memcmp(n->value.v.bytes.ptr, "dm.example.net", 14));
+		n = res(&d->plan, 0, 0, 15);
+		CHECK(n && n->value.v.i == 3);
+		struct lwbs_path rp = LWBS_PATH_RI(0, 0, 16, 1);
+		n = lwbs_node_find(d->plan.objects, &rp);
+		CHECK(n && n->value.v.i == 49324);
+		n = res(&d->plan, 0, 1, LWBS_SEC_MODE);
+		CHECK(n && n->value.v.i == 1);
+		n = res(&d->plan, 0, 1, LWBS_SEC_PUBKEY_OR_ID);
+		CHECK(n && n->value.v.bytes.len == 4 && n->value.v.bytes.ptr[0] == 0x04);
+		n = res(&d->plan, 0, 1, LWBS_SEC_SERVER_PUBKEY);
+		CHECK(n && n->value.v.bytes.len == 4 && n->value.v.bytes.ptr[3] == 0xff);
+	}
+	lwbs_prov_destroy(p);
+	/* the model types them: a string where /0/x/15 wants an integer */
+	expect_err("profiles:\n  - name: y\n    servers:\n      - uri: coaps://dm\n        ssid: 5\n"
+		   "        security: psk\n        psk_identity: a\n        psk_key: hex:00\n"
+		   "        security_resources: {15: three}\n",
+		   "a.yaml:9:");
+}
+
 static void test_duplicates(void)
 {
 	const char *dev_a = "devices:\n  - endpoint: e1\n    profile: p\n    imsi: \"00101123\"\n";
@@ -462,4 +532,4 @@ static void test_load_files(void)
 	CHECK_INT(rmdir(files_dir), 0);
 }
 
-TEST_MAIN(test_example, test_ok_minimal, test_errors, test_duplicates, test_validate_versions, test_load_files)
+TEST_MAIN(test_example, test_ok_minimal, test_errors, test_tls_credentials, test_duplicates, test_validate_versions, test_load_files)
