@@ -86,6 +86,8 @@ enum lwbs_bs_result {
 	LWBS_BS_REFUSED_POLICY,      /* identity/policy refusal supplied with the plan */
 	LWBS_BS_REFUSED_BLOCKED,     /* the front end blocked the source (too many refused
 	                              * as unknown); never a result of the engine */
+	LWBS_BS_REFUSED_HANDSHAKE,   /* the DTLS/TLS handshake failed (unknown identity,
+	                              * wrong key, certificate); never a result of the engine */
 	LWBS_BS_FAIL_DISCOVER,       /* Discover failed or its answer was unusable */
 	LWBS_BS_FAIL_READ,
 	LWBS_BS_FAIL_DELETE,

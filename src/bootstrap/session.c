@@ -140,6 +140,7 @@ static const char *const result_names[LWBS_BS_RESULT_COUNT] = {
 	[LWBS_BS_REFUSED_PACK] = "pack_not_allowed",
 	[LWBS_BS_REFUSED_POLICY] = "policy",
 	[LWBS_BS_REFUSED_BLOCKED] = "source_blocked",
+	[LWBS_BS_REFUSED_HANDSHAKE] = "handshake_failed",
 	[LWBS_BS_FAIL_DISCOVER] = "discover_failed",
 	[LWBS_BS_FAIL_READ] = "read_failed",
 	[LWBS_BS_FAIL_DELETE] = "delete_failed",
@@ -161,7 +162,7 @@ const char *lwbs_bs_result_name(enum lwbs_bs_result r)
 
 bool lwbs_bs_result_is_refusal(enum lwbs_bs_result r)
 {
-	return r >= LWBS_BS_REFUSED_BAD_REQUEST && r <= LWBS_BS_REFUSED_BLOCKED;
+	return r >= LWBS_BS_REFUSED_BAD_REQUEST && r <= LWBS_BS_REFUSED_HANDSHAKE;
 }
 
 /* --- query --- */

@@ -41,6 +41,10 @@ struct lwbs_dtls {
 	/* the failed-handshake limit: handshakes started (after the cookie
 	 * exchange) and not completed, per source address */
 	struct lwbs_srclimit *fails;
+	struct lwbs_dtls_stats st;
+	/* why the handshake of refused_cs was refused (by lwbs, in a callback) */
+	coap_session_t *refused_cs;
+	const char *refused_why;
 	coap_bin_const_t key; /* the key of the last identity, borrowed from the store */
 	/* rate-limited logging of failures */
 	int64_t log_ms;
@@ -135,6 +139,7 @@ bool lwbs_dtls_note_start(struct lwbs_dtls *d, const struct sockaddr *addr)
 {
 	if (!d->fails || !lwbs_srclimit_note(d->fails, addr, lwbs_loop_now(d->c.loop)))
 		return false;
+	d->st.blocked_sources++;
 	addr_str(addr, d->last_peer, sizeof(d->last_peer));
 	log_failures(d, true);
 	lwbs_log(LWBS_LOG_WARN, "dtls: source %s blocked for %u s: more than %u handshakes not completed in %u s",
@@ -158,6 +163,7 @@ bool lwbs_dtls_drop(struct lwbs_dtls *d, const struct sockaddr *addr)
 	if (!lwbs_dtls_blocked(d, addr))
 		return false;
 	d->dropped_since_log++;
+	d->st.blocked_datagrams++;
 	return true;
 }
 
@@ -319,6 +325,26 @@ static void peer_of(coap_session_t *cs, char *out, size_t cap)
 		snprintf(out, cap, "?");
 }
 
+/* The callbacks' refusal of cs's handshake, for lwbs_dtls_failure(). */
+static void refuse(struct lwbs_dtls *d, coap_session_t *cs, const char *why)
+{
+	d->refused_cs = cs;
+	d->refused_why = why;
+}
+
+const char *lwbs_dtls_failure(struct lwbs_dtls *d, coap_session_t *cs)
+{
+	const char *why = d->refused_cs == cs ? d->refused_why : NULL;
+
+	d->refused_cs = NULL;
+	return why ? why : "handshake failed (wrong key, certificate not accepted, no common cipher suite, or aborted)";
+}
+
+void lwbs_dtls_get_stats(const struct lwbs_dtls *d, struct lwbs_dtls_stats *out)
+{
+	*out = d->st;
+}
+
 static const coap_bin_const_t *on_psk_identity(coap_bin_const_t *identity, coap_session_t *cs, void *arg)
 {
 	struct lwbs_dtls *d = arg;
@@ -331,6 +357,7 @@ static const coap_bin_const_t *on_psk_identity(coap_bin_const_t *identity, coap_
 	d->key.s = NULL;
 	d->key.length = 0;
 	if (!l || !(l->accept & LWBS_DTLS_PSK)) {
+		refuse(d, cs, "PSK not accepted on this listener");
 		if (lwbs_log_enabled(LWBS_LOG_DEBUG)) {
 			peer_of(cs, peer, sizeof(peer));
 			lwbs_log(LWBS_LOG_DEBUG, "dtls: peer %s: PSK not accepted on this listener", peer);
@@ -341,6 +368,7 @@ static const coap_bin_const_t *on_psk_identity(coap_bin_const_t *identity, coap_
 	if (r == 0)
 		r = d->c.lookup(d->c.lookup_arg, LWBS_IDENT_PSK_ID, id, strlen(id), &key, &key_len);
 	if (r || !key_len) {
+		refuse(d, cs, "unknown PSK identity");
 		if (lwbs_log_enabled(LWBS_LOG_DEBUG)) {
 			peer_of(cs, peer, sizeof(peer));
 			lwbs_log(LWBS_LOG_DEBUG, "dtls: peer %s: unknown PSK identity", peer);
@@ -369,6 +397,7 @@ static int on_cert(const char *cn, const uint8_t *der, size_t der_len, coap_sess
 		return 1;
 	l = listener_of(d, cs);
 	if (!l || !(l->accept & LWBS_DTLS_X509)) {
+		refuse(d, cs, "certificates not accepted on this listener");
 		if (lwbs_log_enabled(LWBS_LOG_DEBUG)) {
 			peer_of(cs, peer, sizeof(peer));
 			lwbs_log(LWBS_LOG_DEBUG, "dtls: peer %s: certificates not accepted on this listener", peer);
@@ -379,6 +408,7 @@ static int on_cert(const char *cn, const uint8_t *der, size_t der_len, coap_sess
 	if (r == 0)
 		r = d->c.lookup(d->c.lookup_arg, LWBS_IDENT_CERT_SUBJECT, subj, strlen(subj), &key, &key_len);
 	if (r) {
+		refuse(d, cs, "certificate subject not provisioned");
 		peer_of(cs, peer, sizeof(peer));
 		lwbs_log(LWBS_LOG_INFO, "dtls: peer %s: certificate subject %s not provisioned", peer,
 			 r == -ENOENT ? "is" : "unreadable or");
@@ -403,6 +433,7 @@ void lwbs_dtls_event(struct lwbs_dtls *d, coap_session_t *cs, coap_event_t ev)
 	case COAP_EVENT_DTLS_ERROR:
 		addr_str(&ra->addr.sa, d->last_peer, sizeof(d->last_peer));
 		d->fails_since_log++;
+		d->st.handshake_failures++;
 		break;
 	default:
 		break;

@@ -113,6 +113,19 @@ void lwbs_dtls_housekeeping(struct lwbs_dtls *d);
  * completed are counted per source address. */
 void lwbs_dtls_event(struct lwbs_dtls *d, coap_session_t *cs, coap_event_t ev);
 
+/* Why the handshake of cs failed: the refusal of lwbs's PSK or certificate
+ * callback for cs, or a generic reason (the failure was OpenSSL's: wrong
+ * key, certificate not verified, ...). Call once, on its
+ * COAP_EVENT_DTLS_ERROR. */
+const char *lwbs_dtls_failure(struct lwbs_dtls *d, coap_session_t *cs);
+
+struct lwbs_dtls_stats {
+	unsigned long long handshake_failures; /* DTLS handshakes that failed */
+	unsigned long long blocked_sources;    /* sources blocked by handshake_limit */
+	unsigned long long blocked_datagrams;  /* datagrams of blocked sources dropped */
+};
+void lwbs_dtls_get_stats(const struct lwbs_dtls *d, struct lwbs_dtls_stats *out);
+
 /* What lwbs_dtls_event does, exported for the unit test of the limit: a
  * handshake started from addr (returns true when this blocks the source:
  * more than max_failures handshakes started in the window and not

@@ -56,10 +56,9 @@ void lwbs_frontend_report(const struct lwbs_coap_opts *o, int64_t start_wall, co
 }
 
 void lwbs_frontend_report_refused(const struct lwbs_coap_opts *o, const char *peer, const char *transport,
-				  const char *why)
+				  enum lwbs_bs_result result, const char *why)
 {
-	report(o, lwbs_loop_wall(o->loop), peer, transport, NULL, LWBS_BS_REFUSED_BAD_REQUEST, why, NULL, 0, NULL,
-	       NULL);
+	report(o, lwbs_loop_wall(o->loop), peer, transport, NULL, result, why, NULL, 0, NULL, NULL);
 }
 
 void lwbs_frontend_refuse_busy(const struct lwbs_coap_opts *o, struct lwbs_frontend_busy *b, bool draining)

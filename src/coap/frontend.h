@@ -17,9 +17,10 @@
 void lwbs_frontend_report(const struct lwbs_coap_opts *o, int64_t start_wall, const char *peer,
 			  const char *transport, const struct lwbs_bs_info *info);
 
-/* A request refused as a bad request before any session: audit it. */
+/* A refusal before any session (a bad request, a failed handshake): audit
+ * and count it. */
 void lwbs_frontend_report_refused(const struct lwbs_coap_opts *o, const char *peer, const char *transport,
-				  const char *why);
+				  enum lwbs_bs_result result, const char *why);
 
 struct lwbs_srclimit;
 

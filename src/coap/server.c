@@ -625,7 +625,7 @@ static void on_request(coap_resource_t *res, coap_session_t *cs, const coap_pdu_
 		peer_str(cs, peer, sizeof(peer));
 		coap_pdu_set_code(rsp, COAP_RESPONSE_CODE_BAD_REQUEST);
 		coap_add_data(rsp, strlen(why), (const uint8_t *)why);
-		lwbs_frontend_report_refused(&srv->o, peer, transport, why);
+		lwbs_frontend_report_refused(&srv->o, peer, transport, LWBS_BS_REFUSED_BAD_REQUEST, why);
 		return;
 	}
 	ev.u.req.method = (int)coap_pdu_get_code(req);
@@ -854,6 +854,14 @@ static int on_event(coap_session_t *cs, const coap_event_t ev)
 
 	if (srv && srv->dtls)
 		lwbs_dtls_event(srv->dtls, cs, ev);
+	/* a handshake that failed before any request: one audit record */
+	if (srv && srv->dtls && ev == COAP_EVENT_DTLS_ERROR && !coap_session_get_app_data(cs)) {
+		char peer[PEER_MAX];
+
+		peer_str(cs, peer, sizeof(peer));
+		lwbs_frontend_report_refused(&srv->o, peer, proto_name(coap_session_get_proto(cs)),
+					     LWBS_BS_REFUSED_HANDSHAKE, lwbs_dtls_failure(srv->dtls, cs));
+	}
 	if (COAP_PROTO_RELIABLE(coap_session_get_proto(cs)) &&
 	    (ev == COAP_EVENT_TCP_CLOSED || ev == COAP_EVENT_TCP_FAILED || ev == COAP_EVENT_SESSION_CLOSED ||
 	     ev == COAP_EVENT_SESSION_FAILED))
@@ -1137,6 +1145,19 @@ void lwbs_coap_server_drain(struct lwbs_coap_server *srv)
 size_t lwbs_coap_server_active(const struct lwbs_coap_server *srv)
 {
 	return srv->n_active;
+}
+
+void lwbs_coap_server_metrics(const struct lwbs_coap_server *srv, struct lwbs_metrics *m)
+{
+	struct lwbs_dtls_stats st;
+
+	m->dtls = srv->dtls != NULL;
+	if (!srv->dtls)
+		return;
+	lwbs_dtls_get_stats(srv->dtls, &st);
+	m->dtls_handshake_failures = st.handshake_failures;
+	m->dtls_blocked_sources = st.blocked_sources;
+	m->dtls_blocked_datagrams = st.blocked_datagrams;
 }
 
 void lwbs_coap_server_expire_all(struct lwbs_coap_server *srv)

@@ -93,6 +93,10 @@ size_t lwbs_coap_server_active(const struct lwbs_coap_server *s);
 /* Ends every session in progress as timed out (shutdown grace over). */
 void lwbs_coap_server_expire_all(struct lwbs_coap_server *s);
 
+/* The handshake counters of its dtls/tls listeners into m (m->dtls false
+ * when it has none). */
+void lwbs_coap_server_metrics(const struct lwbs_coap_server *s, struct lwbs_metrics *m);
+
 /* Routes libcoap's own messages into the daemon log at level (enum
  * lwbs_log_level) and above. */
 void lwbs_coap_set_log_level(int level);

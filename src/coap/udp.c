@@ -1197,7 +1197,7 @@ static void on_request(struct lwbs_udp_server *srv, struct peer *p, const struct
 
 		simple_answer(srv, p, m, LWBS_COAP_BAD_REQUEST, why);
 		addr_str(&p->addr, peer, sizeof(peer));
-		lwbs_frontend_report_refused(&srv->o, peer, "udp", why);
+		lwbs_frontend_report_refused(&srv->o, peer, "udp", LWBS_BS_REFUSED_BAD_REQUEST, why);
 		return;
 	}
 	if (p->sess) /* a new request while bootstrapping: the old session ends */

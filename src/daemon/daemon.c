@@ -321,6 +321,8 @@ static void refresh_metrics(void *arg, struct lwbs_metrics *m)
 	m->audit_depth = lwbs_audit_depth(d->audit);
 	m->audit_written = lwbs_audit_written(d->audit);
 	m->audit_errors = lwbs_audit_errors(d->audit);
+	if (d->coap)
+		lwbs_coap_server_metrics(d->coap, m);
 	m->radius = d->radius != NULL;
 	if (d->radius)
 		lwbs_radius_listener_stats(d->radius, &m->radius_st);

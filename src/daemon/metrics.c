@@ -105,6 +105,14 @@ void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 	gauge(b, "lwbs_audit_queue_depth", "Audit records queued or being written.", m->audit_depth);
 	counter(b, "lwbs_audit_records_total", "Audit records made durable.", m->audit_written);
 	counter(b, "lwbs_audit_errors_total", "Audit records that could not be written.", m->audit_errors);
+	if (m->dtls) {
+		counter(b, "lwbs_dtls_handshake_failures_total", "DTLS handshakes that failed.",
+			m->dtls_handshake_failures);
+		counter(b, "lwbs_dtls_blocked_sources_total", "Sources blocked by handshake_limit.",
+			m->dtls_blocked_sources);
+		counter(b, "lwbs_dtls_blocked_datagrams_total", "Datagrams of blocked sources dropped.",
+			m->dtls_blocked_datagrams);
+	}
 	if (m->radius)
 		render_radius(&m->radius_st, b);
 }

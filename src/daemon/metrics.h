@@ -27,6 +27,9 @@ struct lwbs_metrics {
 	/* gauges, filled by the refresh callback */
 	unsigned long long sessions_active;
 	unsigned long long audit_depth, audit_written, audit_errors;
+	/* DTLS/TLS handshakes (when a dtls or tls listener exists) */
+	bool dtls;
+	unsigned long long dtls_handshake_failures, dtls_blocked_sources, dtls_blocked_datagrams;
 	/* the RADIUS accounting listener (radius: section), when there is one */
 	bool radius;
 	struct lwbs_radius_listener_stats radius_st;

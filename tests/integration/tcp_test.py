@@ -125,11 +125,14 @@ def t_tls_refusals():
                              "--psk-key", "hex:" + "00" * 16, ep=PSK_EP, timeout=3)
         check(rc == 1 and out["bootstrap_request"] is None and "handshake" in out["reason"],
               "wrong key: %s" % json.dumps(out), srv)
+        r = srv.wait_audit(lambda r: r["result"] == "handshake_failed")
+        check(r["transport"] == "tls" and r["peer"].startswith("127.0.0.1") and not r.get("endpoint")
+              and "handshake failed" in r["reason"], "audit of the failed handshake: %s" % r, srv)
         # the identity's device is not plain-dev
         rc, out = srv.devsim("coaps+tcp://127.0.0.1:%d" % srv.tls_port, "--psk-identity", PSK_ID,
                              "--psk-key", "hex:" + PSK_KEY, ep="plain-dev", timeout=4)
         check(rc == 1 and out["bootstrap_request"] == "4.00", "ep != identity: %s" % json.dumps(out), srv)
-        r = srv.wait_audit(lambda r: r["result"] != "ok")
+        r = srv.wait_audit(lambda r: r["result"] not in ("ok", "handshake_failed"))
         check(r["result"] == "policy" and r["transport"] == "tls", "audit: %s" % r, srv)
         srv.stop()
 

@@ -1002,7 +1002,7 @@ static void test_out_of_order(void)
 	CHECK_STR(lwbs_bs_result_name(LWBS_BS_RESULT_COUNT), "unknown");
 	static const char *const names[] = {
 		"running", "ok", "pack_ok", "bad_request", "non_confirmable", "unknown_endpoint",
-		"unsupported_pct", "unsupported_accept", "pack_not_allowed", "policy", "source_blocked",
+		"unsupported_pct", "unsupported_accept", "pack_not_allowed", "policy", "source_blocked", "handshake_failed",
 		"discover_failed",
 		"read_failed", "delete_failed", "write_failed", "finish_failed", "timeout",
 		"transport_error", "store_error", "plan_invalid", "superseded",
