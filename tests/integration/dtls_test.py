@@ -20,11 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lwbs_harness import (  # noqa: E402
-    BASIC_PROFILE, Lwbsd, check, check_config_rejects, free_port, parse_args, run_devsim, run_tests)
+    BASIC_PROFILE, Lwbsd, check, check_config_rejects, free_port, parse_args, read_metric, run_devsim,
+    run_tests)
 
 ARGS = None
 
@@ -156,12 +156,7 @@ class Server(Lwbsd):
         self.wait_log("ready")
 
     def metric(self, name):
-        """One sample of the metrics endpoint (name with its labels)."""
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port, timeout=5) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return int(line.split()[1])
-        check(False, "no metric %s" % name, self)
+        return read_metric(self.metrics_port, name, self)
 
     def devsim(self, *args, ep=None, timeout=8, local=None):
         cmd = [ARGS.devsim, "--server", "coaps://127.0.0.1:%d" % self.port, "--timeout", str(timeout)]

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 
 def read_data(name):
@@ -56,6 +57,16 @@ def free_port(kind=socket.SOCK_DGRAM):
         finally:
             s.close()
     raise Failure("no free port found")
+
+
+def read_metric(port, name, server=None):
+    """The value of one sample (name with its labels) on lwbsd's metrics
+    endpoint at 127.0.0.1:port; a failed check when it is missing."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[1])
+    check(False, "no metric %s" % name, server)
 
 
 class Lwbsd:

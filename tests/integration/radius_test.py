@@ -16,11 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lwbs_harness import (  # noqa: E402
-    BASIC_PROFILE, Failure, Lwbsd, check, free_port, radclient_run, read_data)
+    BASIC_PROFILE, Failure, Lwbsd, check, free_port, radclient_run, read_data, read_metric)
 
 ARGS = None
 SECRET = "testing123"
@@ -77,12 +76,7 @@ class Server(Lwbsd):
         self.wait_log("accounting on udp 127.0.0.1 port %d" % self.port)
 
     def metric(self, name):
-        """The value of one sample on the metrics endpoint (name with its labels)."""
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port, timeout=5) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return int(line.split()[1])
-        check(False, "no metric %s" % name, self)
+        return read_metric(self.metrics_port, name, self)
 
     def show(self, addr=None):
         cmd = [ARGS.lwbsctl, "radius", "show", "--journal", self.journal] + ([addr] if addr else [])
