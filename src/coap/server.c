@@ -854,8 +854,10 @@ static int on_event(coap_session_t *cs, const coap_event_t ev)
 
 	if (srv && srv->dtls)
 		lwbs_dtls_event(srv->dtls, cs, ev);
-	/* a handshake that failed before any request: one audit record */
-	if (srv && srv->dtls && ev == COAP_EVENT_DTLS_ERROR && !coap_session_get_app_data(cs)) {
+	/* a handshake that failed (not an error on an established session,
+	 * whose bootstrap session has its own record): one audit record */
+	if (srv && srv->dtls && ev == COAP_EVENT_DTLS_ERROR &&
+	    coap_session_get_state(cs) == COAP_SESSION_STATE_HANDSHAKE) {
 		char peer[PEER_MAX];
 
 		peer_str(cs, peer, sizeof(peer));
