@@ -49,6 +49,18 @@ static void gauge(struct lwbs_buf *b, const char *name, const char *help, unsign
 	metric(b, "gauge", name, help, v);
 }
 
+/* The header of a labelled counter, then its samples with sample(). */
+static void family(struct lwbs_buf *b, const char *name, const char *help)
+{
+	lwbs_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+}
+
+static void sample(struct lwbs_buf *b, const char *name, const char *label, const char *value,
+		   unsigned long long v)
+{
+	lwbs_buf_printf(b, "%s{%s=\"%s\"} %llu\n", name, label, value, v);
+}
+
 /* The RADIUS accounting listener (docs/radius.md): every packet received
  * is answered, answered again from the cache (a retransmission), or dropped
  * for one reason. */
@@ -58,12 +70,11 @@ static void render_radius(const struct lwbs_radius_listener_stats *st, struct lw
 	counter(b, "lwbs_radius_responses_total", "Accounting-Responses sent for new requests.", st->answered);
 	counter(b, "lwbs_radius_resent_total", "Retransmitted requests answered again without a write.",
 		st->resent);
-	lwbs_buf_puts(b, "# HELP lwbs_radius_dropped_total Accounting packets dropped unanswered, by reason.\n"
-			 "# TYPE lwbs_radius_dropped_total counter\n");
-	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"unknown_nas\"} %llu\n", st->unknown_nas);
-	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"bad_authenticator\"} %llu\n", st->bad_auth);
-	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"malformed\"} %llu\n", st->malformed);
-	lwbs_buf_printf(b, "lwbs_radius_dropped_total{reason=\"in_progress\"} %llu\n", st->dup_dropped);
+	family(b, "lwbs_radius_dropped_total", "Accounting packets dropped unanswered, by reason.");
+	sample(b, "lwbs_radius_dropped_total", "reason", "unknown_nas", st->unknown_nas);
+	sample(b, "lwbs_radius_dropped_total", "reason", "bad_authenticator", st->bad_auth);
+	sample(b, "lwbs_radius_dropped_total", "reason", "malformed", st->malformed);
+	sample(b, "lwbs_radius_dropped_total", "reason", "in_progress", st->dup_dropped);
 	counter(b, "lwbs_radius_unbound_total",
 		"Authentic requests answered without a binding (no address or no session id).", st->refused);
 	counter(b, "lwbs_radius_applied_total", "Requests applied to the binding table.", st->applied);
@@ -79,11 +90,10 @@ static void render_radius(const struct lwbs_radius_listener_stats *st, struct lw
 
 void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 {
-	lwbs_buf_puts(b, "# HELP lwbs_sessions_total Finished bootstrap sessions by result.\n"
-			 "# TYPE lwbs_sessions_total counter\n");
+	family(b, "lwbs_sessions_total", "Finished bootstrap sessions by result.");
 	for (int r = LWBS_BS_OK; r < LWBS_BS_RESULT_COUNT; r++)
-		lwbs_buf_printf(b, "lwbs_sessions_total{result=\"%s\"} %llu\n",
-				lwbs_bs_result_name((enum lwbs_bs_result)r), m->results[r]);
+		sample(b, "lwbs_sessions_total", "result", lwbs_bs_result_name((enum lwbs_bs_result)r),
+		       m->results[r]);
 	gauge(b, "lwbs_sessions_active", "Bootstrap sessions in progress.", m->sessions_active);
 	counter(b, "lwbs_bs_requests_total", "Requests received on /bs and /bspack.", m->requests_in);
 	counter(b, "lwbs_coap_requests_sent_total", "Requests sent to clients.", m->requests_out);
@@ -93,11 +103,11 @@ void lwbs_metrics_render(const struct lwbs_metrics *m, struct lwbs_buf *b)
 		m->busy_refusals);
 	counter(b, "lwbs_blocked_requests_total",
 		"NoSec requests dropped: their source is blocked (unknown_limit).", m->blocked_drops);
-	lwbs_buf_puts(b, "# HELP lwbs_identity_refusals_total NoSec requests on trusted listeners refused by the "
-			 "identity policy, by reason.\n# TYPE lwbs_identity_refusals_total counter\n");
+	family(b, "lwbs_identity_refusals_total",
+	       "NoSec requests on trusted listeners refused by the identity policy, by reason.");
 	for (int r = LWBS_IDENTITY_OK + 1; r < LWBS_IDENTITY_REASON_COUNT; r++)
-		lwbs_buf_printf(b, "lwbs_identity_refusals_total{reason=\"%s\"} %llu\n",
-				lwbs_identity_reason_name((enum lwbs_identity_reason)r), m->identity_refusals[r]);
+		sample(b, "lwbs_identity_refusals_total", "reason",
+		       lwbs_identity_reason_name((enum lwbs_identity_reason)r), m->identity_refusals[r]);
 	counter(b, "lwbs_store_lookups_total", "Store lookups.", m->store_lookups);
 	counter(b, "lwbs_store_errors_total", "Store lookups that failed.", m->store_errors);
 	counter(b, "lwbs_store_reloads_total", "Successful store reloads.", m->reloads);
